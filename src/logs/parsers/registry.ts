@@ -1,0 +1,12 @@
+/** The MTA formats the exporter knows: the one name → implementation map used by config and dispatch. */
+import { postfixFormat } from './postfix.js';
+import type { Mta, MtaFormat } from './types.js';
+
+export const MTA_FORMATS: readonly MtaFormat[] = [postfixFormat];
+
+/** Values allowed for `logs[].format`. */
+export const FORMAT_NAMES: readonly string[] = ['auto', ...MTA_FORMATS.map((f) => f.mta)];
+
+export function formatFor(mta: Mta): MtaFormat | undefined {
+  return MTA_FORMATS.find((f) => f.mta === mta);
+}
