@@ -21,6 +21,8 @@ export interface Dispatcher {
   pushLine(line: LogLine, mta: Mta): DispatchResult;
   expire(now: number): Outcome[];
   drain(): Outcome[];
+  /** The latest timestamp of any line pushed so far (NaN before the first). */
+  lastLogTime(): number;
   snapshot(): Record<string, unknown>;
   restore(state: unknown): void;
 }
@@ -36,6 +38,7 @@ export function createDispatcher(
   const natives = formats.filter((f) => f.parseNative !== undefined);
   const parsers = new Map<Mta, MtaParser>();
   const byProgram = new Map<string, MtaFormat | null>();
+  let latest = NaN;
 
   const parserFor = (f: MtaFormat): MtaParser => {
     let p = parsers.get(f.mta);
@@ -56,6 +59,7 @@ export function createDispatcher(
   };
 
   const feed = (f: MtaFormat, line: LogLine): DispatchResult => {
+    if (!(line.time <= latest)) latest = Number.isNaN(line.time) ? latest : line.time;
     const r = parserFor(f).push(line);
     if (r.unparsed) return { status: 'unparsed', outcomes: r.outcomes };
     return { status: 'tls', outcomes: r.outcomes };
@@ -85,6 +89,7 @@ export function createDispatcher(
       for (const p of parsers.values()) out.push(...p.expire(t));
       return out;
     },
+    lastLogTime: () => latest,
     drain() {
       const out: Outcome[] = [];
       for (const p of parsers.values()) out.push(...p.drain());

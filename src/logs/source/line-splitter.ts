@@ -1,0 +1,171 @@
+/**
+ * Turns a stream of byte chunks into complete lines. The unterminated tail of a chunk is held until
+ * its newline arrives. A line longer than `maxLineBytes` (after removing a trailing `\r`) is delivered
+ * cut to that many bytes (on a UTF-8 character boundary) once its newline is seen and is counted as
+ * oversized; the part beyond the limit is skipped as it streams in, never buffered. Bytes that are not
+ * valid UTF-8 become U+FFFD.
+ */
+
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+
+const NL = 0x0a;
+const CR = 0x0d;
+
+export class LineSplitter {
+  readonly maxLineBytes: number;
+  /** A decoded line this long in UTF-16 units may exceed the byte limit and is measured in bytes. */
+  private readonly suspectChars: number;
+  /** Start of the current unterminated line, up to maxLineBytes + 1 bytes (room for a trailing `\r`). */
+  private held: Buffer | null = null;
+  private heldLen = 0;
+  /** Bytes of the current line that did not fit in `held`. */
+  private overflow = 0;
+  /** Bytes thrown away while looking for the end of a line that is not delivered at all. */
+  private discarding = false;
+  private discarded = 0;
+  private oversizedCount = 0;
+
+  constructor(maxLineBytes: number = DEFAULT_MAX_LINE_BYTES) {
+    if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) throw new RangeError(`maxLineBytes must be a positive integer, got ${maxLineBytes}`);
+    this.maxLineBytes = maxLineBytes;
+    this.suspectChars = Math.floor(maxLineBytes / 3);
+  }
+
+  /** Bytes consumed by push() that are not part of a returned line yet. */
+  get pendingBytes(): number {
+    return this.heldLen + this.overflow + this.discarded;
+  }
+
+  /** Oversized lines returned since the last call. */
+  takeOversized(): number {
+    const n = this.oversizedCount;
+    this.oversizedCount = 0;
+    return n;
+  }
+
+  /** Throws away everything up to and including the next newline (used when starting mid-line). */
+  skipToNextLine(): void {
+    this.reset();
+    this.discarding = true;
+  }
+
+  reset(): void {
+    this.heldLen = 0;
+    this.overflow = 0;
+    this.discarding = false;
+    this.discarded = 0;
+  }
+
+  /** The complete lines ending in `chunk`. The caller may reuse `chunk` afterwards. */
+  push(chunk: Buffer): string[] {
+    const n = chunk.length;
+    let start = 0;
+    let out: string[] | null = null;
+    if (this.discarding) {
+      const nl = chunk.indexOf(NL);
+      if (nl === -1) {
+        this.discarded += n;
+        return [];
+      }
+      this.discarding = false;
+      this.discarded = 0;
+      start = nl + 1;
+    } else if (this.heldLen > 0 || this.overflow > 0) {
+      const nl = chunk.indexOf(NL);
+      if (nl === -1) {
+        this.hold(chunk, 0, n);
+        return [];
+      }
+      this.hold(chunk, 0, nl);
+      out = [this.takeHeld()];
+      start = nl + 1;
+    }
+    if (start >= n) return out ?? [];
+    const last = chunk.lastIndexOf(NL);
+    if (last < start) {
+      this.hold(chunk, start, n);
+      return out ?? [];
+    }
+    const lines = this.splitRegion(chunk, start, last);
+    if (last + 1 < n) this.hold(chunk, last + 1, n);
+    return out === null ? lines : out.concat(lines);
+  }
+
+  /** Ends the current unterminated line, if any, and returns it. */
+  flush(): string | null {
+    if (this.discarding) {
+      this.reset();
+      return null;
+    }
+    if (this.heldLen === 0 && this.overflow === 0) return null;
+    return this.takeHeld();
+  }
+
+  /** Lines of chunk[start, end) where chunk[end] is a newline. */
+  private splitRegion(chunk: Buffer, start: number, end: number): string[] {
+    const lines = chunk.toString('utf8', start, end).split('\n');
+    const suspect = this.suspectChars;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      const len = l.length;
+      if (len > suspect) return this.splitRegionBytes(chunk, start, end);
+      if (len > 0 && l.charCodeAt(len - 1) === CR) lines[i] = l.slice(0, len - 1);
+    }
+    return lines;
+  }
+
+  /** Same as splitRegion, measuring every line in bytes; used for chunks holding a very long line. */
+  private splitRegionBytes(chunk: Buffer, start: number, end: number): string[] {
+    const lines: string[] = [];
+    const max = this.maxLineBytes;
+    let s = start;
+    while (s <= end) {
+      let nl = chunk.indexOf(NL, s);
+      if (nl === -1 || nl > end) nl = end;
+      let e = nl;
+      if (e > s && chunk[e - 1] === CR) e--;
+      if (e - s > max) {
+        lines.push(decodeCut(chunk, s, s + max));
+        this.oversizedCount++;
+      } else {
+        lines.push(chunk.toString('utf8', s, e));
+      }
+      s = nl + 1;
+    }
+    return lines;
+  }
+
+  private hold(chunk: Buffer, start: number, end: number): void {
+    const cap = this.maxLineBytes + 1;
+    if (this.held === null) this.held = Buffer.allocUnsafe(cap);
+    const room = cap - this.heldLen;
+    const take = Math.min(room, end - start);
+    if (take > 0) {
+      chunk.copy(this.held, this.heldLen, start, start + take);
+      this.heldLen += take;
+    }
+    this.overflow += end - start - take;
+  }
+
+  private takeHeld(): string {
+    const held = this.held!;
+    let len = this.heldLen;
+    const over = this.overflow > 0;
+    this.heldLen = 0;
+    this.overflow = 0;
+    if (!over && len > 0 && held[len - 1] === CR) len--;
+    if (over || len > this.maxLineBytes) {
+      this.oversizedCount++;
+      return decodeCut(held, 0, this.maxLineBytes);
+    }
+    return held.toString('utf8', 0, len);
+  }
+}
+
+/** Decodes buf[start, end) after moving `end` back so that it does not split a UTF-8 sequence. */
+function decodeCut(buf: Buffer, start: number, end: number): string {
+  let e = end;
+  const floor = Math.max(start, end - 3);
+  while (e > floor && e < buf.length && (buf[e]! & 0xc0) === 0x80) e--;
+  return buf.toString('utf8', start, e);
+}

@@ -1,0 +1,141 @@
+/** The log-derived metrics: TLS outcomes by label set, top failing peers, and each source's health. */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Outcome } from '../logs/parsers/types.js';
+import { PeerTopK } from './peer-top-k.js';
+
+export interface SourceStatus {
+  up: boolean;
+  lagBytes: number;
+}
+
+export interface LogMetricsOptions {
+  peerWindowMs: number;
+  peerTop: number;
+  now?: () => number;
+}
+
+export interface LogMetrics {
+  recordOutcome(o: Outcome): void;
+  linesRead(path: string, n: number): void;
+  linesUnparsed(path: string, n: number): void;
+  linesOversized(path: string, n: number): void;
+  rotation(path: string, kind: string): void;
+  /** Registers a source so that its up/lag gauges are read at every scrape. */
+  watchSource(path: string, status: () => SourceStatus): void;
+}
+
+type Inc = { inc(n?: number): void };
+
+export function createLogMetrics(registry: Registry, options: LogMetricsOptions): LogMetrics {
+  const now = options.now ?? Date.now;
+  const handshakes = new Counter({
+    name: 'smtp_tls_handshakes_total',
+    help: 'Completed TLS handshakes seen in the mail logs.',
+    labelNames: ['mta', 'direction', 'protocol', 'cipher', 'trust'],
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'smtp_tls_handshake_failures_total',
+    help: 'TLS attempts seen in the mail logs that did not give a usable session, by normalised reason.',
+    labelNames: ['mta', 'direction', 'reason'],
+    registers: [registry],
+  });
+  const topK = new PeerTopK({ windowMs: options.peerWindowMs, k: options.peerTop });
+  const peerGauge = new Gauge({
+    name: 'smtp_tls_peer_failures',
+    help: 'TLS failures in the last peers.window for the top peers.top failing peers.',
+    labelNames: ['direction', 'peer', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of topK.top(now())) this.labels(p.direction, p.peer, p.reason).set(p.count);
+    },
+  });
+  void peerGauge;
+  const read = new Counter({
+    name: 'smtp_tls_log_lines_read_total',
+    help: 'Lines read from each log source.',
+    labelNames: ['path'],
+    registers: [registry],
+  });
+  const unparsed = new Counter({
+    name: 'smtp_tls_log_lines_unparsed_total',
+    help: 'TLS-looking lines of a known MTA that no rule understood.',
+    labelNames: ['path'],
+    registers: [registry],
+  });
+  const oversized = new Counter({
+    name: 'smtp_tls_log_lines_oversized_total',
+    help: 'Lines longer than the line limit (64 KiB), cut to it before parsing.',
+    labelNames: ['path'],
+    registers: [registry],
+  });
+  const rotations = new Counter({
+    name: 'smtp_tls_log_rotations_total',
+    help: 'Log rotations noticed, by kind (rename, truncate, recreate).',
+    labelNames: ['path', 'kind'],
+    registers: [registry],
+  });
+  const sources = new Map<string, () => SourceStatus>();
+  new Gauge({
+    name: 'smtp_tls_log_up',
+    help: '1 while the log source is open and followed.',
+    labelNames: ['path'],
+    registers: [registry],
+    collect() {
+      for (const [path, status] of sources) this.labels(path).set(status().up ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'smtp_tls_log_lag_bytes',
+    help: 'Bytes written to the log source but not read yet.',
+    labelNames: ['path'],
+    registers: [registry],
+    collect() {
+      for (const [path, status] of sources) this.labels(path).set(status().lagBytes);
+    },
+  });
+
+  // Children are looked up by a precomputed key: label objects per event are measurably slower.
+  const children = new Map<string, Inc>();
+  const child = (key: string, make: () => Inc): Inc => {
+    let c = children.get(key);
+    if (!c) {
+      c = make();
+      children.set(key, c);
+    }
+    return c;
+  };
+
+  return {
+    recordOutcome(o) {
+      if (o.kind === 'handshake') {
+        const key = `h\u0000${o.mta}\u0000${o.direction}\u0000${o.protocol}\u0000${o.cipher}\u0000${o.trust}`;
+        child(key, () => handshakes.labels(o.mta, o.direction, o.protocol, o.cipher, o.trust)).inc();
+        return;
+      }
+      const key = `f\u0000${o.mta}\u0000${o.direction}\u0000${o.reason}`;
+      child(key, () => failures.labels(o.mta, o.direction, o.reason)).inc();
+      if (o.peer) topK.add(o.direction, o.peer, o.reason, now());
+    },
+    linesRead(path, n) {
+      child(`r\u0000${path}`, () => read.labels(path)).inc(n);
+    },
+    linesUnparsed(path, n) {
+      child(`u\u0000${path}`, () => unparsed.labels(path)).inc(n);
+    },
+    linesOversized(path, n) {
+      oversized.labels(path).inc(n);
+    },
+    rotation(path, kind) {
+      rotations.labels(path, kind).inc();
+    },
+    watchSource(path, status) {
+      sources.set(path, status);
+      read.labels(path).inc(0);
+      unparsed.labels(path).inc(0);
+      oversized.labels(path).inc(0);
+      for (const kind of ['rename', 'truncate', 'recreate']) rotations.labels(path, kind).inc(0);
+    },
+  };
+}

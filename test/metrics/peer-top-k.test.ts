@@ -1,0 +1,38 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PeerTopK } from '../../src/metrics/peer-top-k.js';
+
+const T0 = Date.parse('2026-11-23T10:00:00Z');
+
+test('counts exactly while few peers fail', () => {
+  const t = new PeerTopK({ windowMs: 3_600_000, k: 2 });
+  for (let i = 0; i < 5; i++) t.add('inbound', 'a[192.0.2.1]', 'no_shared_cipher', T0 + i);
+  for (let i = 0; i < 3; i++) t.add('outbound', 'b[192.0.2.2]', 'timeout', T0 + i);
+  t.add('inbound', 'c[192.0.2.3]', 'other', T0);
+  assert.equal(t.top(T0 + 10), [
+    { direction: 'inbound', peer: 'a[192.0.2.1]', reason: 'no_shared_cipher', count: 5 },
+    { direction: 'outbound', peer: 'b[192.0.2.2]', reason: 'timeout', count: 3 },
+  ]);
+});
+
+test('memory stays bounded with 50,000 distinct peers and heavy hitters survive', () => {
+  const t = new PeerTopK({ windowMs: 3_600_000, k: 3, capacity: 100 });
+  for (let i = 0; i < 50_000; i++) {
+    t.add('inbound', `scanner${i}[198.51.100.${i % 250}]`, 'non_tls_data', T0 + i);
+    if (i % 10 === 0) t.add('inbound', 'big[203.0.113.1]', 'no_shared_cipher', T0 + i);
+  }
+  assert.ok(t.size() <= 100 * 12, `size ${t.size()}`);
+  const top = t.top(T0 + 50_000);
+  assert.is(top[0]!.peer, 'big[203.0.113.1]');
+  assert.ok(top[0]!.count >= 5000);
+});
+
+test('failures older than the window are forgotten', () => {
+  const t = new PeerTopK({ windowMs: 60_000, k: 5 });
+  t.add('inbound', 'old[192.0.2.9]', 'timeout', T0);
+  t.add('inbound', 'new[192.0.2.8]', 'timeout', T0 + 90_000);
+  assert.equal(t.top(T0 + 90_000).map((p) => p.peer), ['new[192.0.2.8]']);
+  assert.equal(t.top(T0 + 200_000), []);
+});
+
+test.run();
