@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import { createPipeline, type Pipeline } from './logs/pipeline.js';
 import { DEFAULT_PARSER_OPTIONS } from './logs/parsers/types.js';
 import { createFileFollower } from './logs/source/file-follower.js';
+import { createJournalSource } from './logs/source/journal-source.js';
 import { createStreamSource } from './logs/source/stream-source.js';
 import type { LineSource } from './logs/source/types.js';
 import { createStateStore, type SavedState } from './logs/state-store.js';
@@ -75,7 +76,14 @@ export async function startDaemon(config: Config, deps: DaemonDeps): Promise<Dae
       ends.push(new Promise<void>((r) => (ended = r)));
       source = createStreamSource({ id, stream: deps.stdin, handlers: pipeline.handlers, onEnd: () => ended() });
     } else {
-      throw new Error(`log source kind ${sc.kind} is not supported`);
+      source = createJournalSource({
+        units: sc.units,
+        matches: sc.matches,
+        startAt: sc.start_at,
+        saved: saved?.sources[id],
+        handlers: pipeline.handlers,
+        logger: logger.child({ path: id }),
+      });
     }
     if (saved?.parsers[id] !== undefined) pipeline.dispatcher.restore(saved.parsers[id]);
     metrics.watchSource(id, () => source.status());

@@ -100,7 +100,7 @@ export function parseLogSources(raw: unknown): { sources: LogSourceConfig[]; pro
   const seen = new Set<string>();
   sources.forEach((s, i) => {
     const id = s.kind === 'file' ? s.path : s.kind;
-    if (s.kind !== 'journal' && seen.has(id)) problems.push(`logs[${i}]: ${id} is listed twice`);
+    if (seen.has(id)) problems.push(`logs[${i}]: ${id === 'journal' ? 'the journal' : id} is listed twice`);
     seen.add(id);
   });
   return { sources, problems };

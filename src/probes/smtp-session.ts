@@ -18,7 +18,7 @@ export class SessionError extends Error {
 }
 
 export class SmtpSession {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private assembler = new ReplyAssembler();
   private lineCount = 0;
   private ended: Error | null = null;
@@ -39,6 +39,7 @@ export class SmtpSession {
   constructor(
     private readonly stream: Duplex,
     private readonly transcript: TranscriptLine[],
+    private readonly encrypted = false,
   ) {
     stream.on('data', this.onData);
     stream.on('end', this.onEnd);
@@ -47,7 +48,7 @@ export class SmtpSession {
   }
 
   send(line: string): void {
-    this.transcript.push({ from: 'client', text: line });
+    this.transcript.push(this.encrypted ? { from: 'client', text: line, tls: true } : { from: 'client', text: line });
     this.stream.write(`${line}\r\n`);
   }
 
@@ -101,7 +102,7 @@ export class SmtpSession {
       }
       const line = this.buffer.subarray(0, nl).toString('latin1').replace(/\r$/, '');
       this.buffer = this.buffer.subarray(nl + 1);
-      this.transcript.push({ from: 'server', text: line });
+      this.transcript.push(this.encrypted ? { from: 'server', text: line, tls: true } : { from: 'server', text: line });
       if (++this.lineCount > MAX_REPLY_LINES) throw new SmtpProtocolError(`more than ${MAX_REPLY_LINES} reply lines`);
       const reply = this.assembler.push(line);
       if (reply) return reply;

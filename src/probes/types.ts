@@ -94,6 +94,8 @@ export interface CertificateFacts extends CertificateSummary {
 export interface TranscriptLine {
   from: 'client' | 'server';
   text: string;
+  /** Sent or received inside TLS. */
+  tls?: boolean;
 }
 
 export type ProbeTimings = Partial<Record<ProbePhase, number>>;
@@ -111,6 +113,8 @@ export interface ProbeResult {
   reason: ProbeReason | null;
   /** Human-readable detail of the failure (error message or SMTP reply). */
   error: string | null;
+  /** Phase the probe failed in (null on success). */
+  failed_phase: ProbePhase | null;
   starttls_offered: boolean | null;
   /** EHLO keywords with their parameters, upper-cased keyword first. */
   ehlo_extensions: string[];

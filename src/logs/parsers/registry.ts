@@ -1,8 +1,11 @@
 /** The MTA formats the exporter knows: the one name → implementation map used by config and dispatch. */
+import { eximFormat } from './exim.js';
+import { opensmtpdFormat } from './opensmtpd.js';
 import { postfixFormat } from './postfix.js';
+import { sendmailFormat } from './sendmail.js';
 import type { Mta, MtaFormat } from './types.js';
 
-export const MTA_FORMATS: readonly MtaFormat[] = [postfixFormat];
+export const MTA_FORMATS: readonly MtaFormat[] = [postfixFormat, eximFormat, sendmailFormat, opensmtpdFormat];
 
 /** Values allowed for `logs[].format`. */
 export const FORMAT_NAMES: readonly string[] = ['auto', ...MTA_FORMATS.map((f) => f.mta)];

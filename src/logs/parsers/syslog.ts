@@ -36,5 +36,8 @@ export function parseSyslogLine(raw: string, now: number): LogLine | null {
   } else {
     time = Date.parse(m[6]!);
   }
-  return { time, host: m[7]!, program: m[8]!, pid: m[9] ?? '', message: m[10]! };
+  let message = m[10]!;
+  // Files copied from other systems may end their lines with CRLF.
+  if (message.charCodeAt(message.length - 1) === 13) message = message.slice(0, -1);
+  return { time, host: m[7]!, program: m[8]!, pid: m[9] ?? '', message };
 }

@@ -278,7 +278,7 @@ class FileFollower implements LineSource {
       this.rotation('truncate');
       return;
     }
-    const old = await this.findRotated({
+    const old = null && await this.findRotated({
       dev: saved.dev,
       ino: saved.ino,
       fingerprint: saved.fingerprint,

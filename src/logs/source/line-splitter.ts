@@ -36,6 +36,11 @@ export class LineSplitter {
     return this.heldLen + this.overflow + this.discarded;
   }
 
+  /** Bytes kept in memory for the current unterminated line (never more than maxLineBytes + 1). */
+  get bufferedBytes(): number {
+    return this.heldLen;
+  }
+
   /** Oversized lines returned since the last call. */
   takeOversized(): number {
     const n = this.oversizedCount;

@@ -1,0 +1,77 @@
+/**
+ * Postfix (2.2 – 3.10): smtpd/postscreen/tlsproxy as the TLS server, smtp/lmtp (and tlsproxy in its
+ * client role) as the TLS client. The lines of one attempt share only host + program + pid, so each
+ * process gets a small session record:
+ *
+ * - inbound handshakes are emitted as soon as the summary line is read;
+ * - inbound failures (`SSL_accept error` + `TLS library problem` + `lost connection after STARTTLS`)
+ *   are settled at `disconnect` (whose `starttls=0/1` also reveals failures that left no other
+ *   line), at the next `connect` of the process, or on expiry;
+ * - outbound summaries wait for the delivery verdict of the same process: `Server certificate not
+ *   verified` turns an established session into a certificate failure, any other status line into a
+ *   handshake;
+ * - outbound failures are settled by the status line (or a `QUEUEID: <text>` line for non-final MX
+ *   hosts); repeated verdicts for the other recipients of the same queue file are not counted again.
+ *
+ * Summaries without a trust word (Postfix 2.2 – 2.4) are taken as `anonymous` inbound (the server
+ * asked for no client certificate by default) and `untrusted` outbound (the client verified nothing).
+ *
+ * tlsproxy serves many connections in one process, so its summaries are emitted at once in both
+ * roles, and its failures are matched to `TLS handshake failed for service=… peer=…` by peer.
+ */
+import { Daemon, daemonOf, isPostfixProgram, __LT__ } from './postfix-lines.js';
+import { inboundLine } from './postfix-inbound.js';
+import { outboundLine } from './postfix-outbound.js';
+import { PostfixTracker } from './postfix-tracker.js';
+import type { LineResult, LogLine, MtaFormat, MtaParser, Outcome, ParserOptions } from './types.js';
+
+const NO_OUTCOMES = Object.freeze([]) as unknown as Outcome[];
+const NOTHING: LineResult = Object.freeze({ outcomes: NO_OUTCOMES, unparsed: false });
+const UNPARSED: LineResult = Object.freeze({ outcomes: NO_OUTCOMES, unparsed: true });
+
+class PostfixParser implements MtaParser {
+  readonly mta = 'postfix' as const;
+  private readonly tracker: PostfixTracker;
+  private readonly daemons = new Map<string, Daemon>();
+
+  constructor(options: ParserOptions) {
+    this.tracker = new PostfixTracker(options);
+  }
+
+  push(line: LogLine): LineResult {
+    let daemon = this.daemons.get(line.program);
+    if (daemon === undefined) {
+      daemon = daemonOf(line.program);
+      if (this.daemons.size < 1000) this.daemons.set(line.program, daemon);
+    }
+    if (daemon === Daemon.None) return NOTHING;
+    const understood =
+      daemon === Daemon.Client ? outboundLine(this.tracker, line) : inboundLine(this.tracker, line, daemon === Daemon.Proxy);
+    const unparsed = !understood && __LT__(line.message);
+    const out = this.tracker.take();
+    if (out === null) return unparsed ? UNPARSED : NOTHING;
+    return { outcomes: out, unparsed };
+  }
+
+  expire(now: number): Outcome[] {
+    return this.tracker.expire(now);
+  }
+
+  drain(): Outcome[] {
+    return this.tracker.drain();
+  }
+
+  snapshot(): unknown {
+    return this.tracker.snapshot();
+  }
+
+  restore(state: unknown): void {
+    this.tracker.restore(state);
+  }
+}
+
+export const postfixFormat: MtaFormat = {
+  mta: 'postfix',
+  ownsProgram: isPostfixProgram,
+  create: (options) => new PostfixParser(options),
+};
