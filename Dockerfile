@@ -35,6 +35,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY dashboards ./dashboards
+# `docker run … smtp-tls-exporter demo` replays this sample log.
+COPY demo/mail.log ./demo/mail.log
 RUN mkdir -p /var/lib/smtp-tls-exporter /etc/smtp-tls-exporter \
  && chown node:node /var/lib/smtp-tls-exporter \
  && chmod 0750 /var/lib/smtp-tls-exporter

@@ -30,7 +30,7 @@ export interface DaemonDeps {
   /** Extra HTTP routes (e.g. /probe) and security options, supplied by main. */
   routes?: Record<string, RouteHandler>;
   tls?: import('node:https').ServerOptions;
-  authorize?: (authorization: string | undefined) => Promise<boolean>;
+  authorize?: (authorization: string | undefined, socket: import('node:net').Socket) => Promise<boolean>;
   /** Called with the registry once it exists, to add collectors that live outside the log pipeline. */
   extend?: (registry: import('prom-client').Registry) => { stop(): Promise<void> } | void;
 }
@@ -108,6 +108,8 @@ export async function startDaemon(config: Config, deps: DaemonDeps): Promise<Dae
   };
 
   for (const r of running) await r.source.start();
+  // Saved at once, so that a crash before the first periodic save resumes here instead of at the end.
+  save();
   const http: HttpServer = await startHttpServer({
     host: config.listen.host,
     port: config.listen.port,

@@ -7,6 +7,7 @@ import type { LogFormat, LogLevel } from '../logger.js';
 import { parseDuration } from './duration.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 import { parseLogSources, type LogSourceConfig } from './log-sources.js';
+import { parseProbesConfig, type ProbesConfig } from './probes-config.js';
 import { buildSchema } from './schema.js';
 
 export interface Config {
@@ -19,8 +20,7 @@ export interface Config {
   logLevel: LogLevel;
   logFormat: LogFormat;
   webConfigFile: string | null;
-  /** The raw `probes:` mapping; validated by the probe configuration. */
-  probes: Record<string, unknown>;
+  probes: ProbesConfig;
 }
 
 /** Values given as command-line flags; they win over the file and the environment. */
@@ -90,13 +90,16 @@ export function loadConfig(options: LoadOptions): Config {
   if (o.log_level !== undefined) c.set('log_level', o.log_level as never);
   if (o.log_format !== undefined) c.set('log_format', o.log_format as never);
   if (o.web_config_file !== undefined) c.set('web_config_file', o.web_config_file);
+  const problems: string[] = [];
   try {
     c.validate({ allowed: 'strict' });
   } catch (err) {
-    throw new ConfigError(explain(errorMessage(err), source, schema), { cause: err });
+    problems.push(...explain(errorMessage(err), source, schema));
   }
   const logs = parseLogSources(c.get('logs'));
-  if (logs.problems.length > 0) throw new ConfigError(logs.problems.map((p) => `${source}: ${p}`));
+  const probes = parseProbesConfig(c.get('probes'));
+  problems.push(...[...logs.problems, ...probes.problems].map((p) => `${source}: ${p}`));
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     file: options.file ?? null,
     listen: parseListenAddress(c.get('listen'))!,
@@ -106,6 +109,6 @@ export function loadConfig(options: LoadOptions): Config {
     logLevel: c.get('log_level') as LogLevel,
     logFormat: c.get('log_format') as LogFormat,
     webConfigFile: c.get('web_config_file') || null,
-    probes: c.get('probes') as Record<string, unknown>,
+    probes: probes.config,
   };
 }

@@ -4,7 +4,6 @@ import { parse as parseYaml } from 'yaml';
 import { LOG_LEVELS } from '../logger.js';
 import { parseDuration } from './duration.js';
 import { parseListenAddress } from './listen-address.js';
-import { parseLogSources } from './log-sources.js';
 
 export const ENV_PREFIX = 'SMTP_TLS_EXPORTER_';
 export const DEFAULT_PORT = 10465;
@@ -30,10 +29,8 @@ function addFormats(): void {
   });
   convict.addFormat({
     name: 'log-sources',
-    validate(v: unknown) {
-      const { problems } = parseLogSources(v);
-      if (problems.length > 0) throw new Error(problems.join('; '));
-    },
+    // Checked by parseLogSources after convict, so that problems name `logs[i].key`.
+    validate() {},
     coerce: (v: unknown) => v,
   });
   convict.addFormat({

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ExporterError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -23,8 +23,8 @@ export interface HttpServerOptions {
   routes: Record<string, RouteHandler>;
   /** When set, serve HTTPS with these options. */
   tls?: https.ServerOptions;
-  /** Checks the Authorization header; false answers 401. */
-  authorize?: (authorization: string | undefined) => boolean | Promise<boolean>;
+  /** Checks the Authorization header (and the TLS socket, for client-certificate rules); false answers 401. */
+  authorize?: (authorization: string | undefined, socket: Socket) => boolean | Promise<boolean>;
   logger: Logger;
 }
 
@@ -44,7 +44,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     void (async () => {
       try {
-        if (options.authorize && !(await options.authorize(req.headers.authorization))) {
+        if (options.authorize && !(await options.authorize(req.headers.authorization, req.socket))) {
           send(res, {
             status: 401,
             contentType: 'text/plain; charset=utf-8',

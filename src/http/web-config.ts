@@ -130,7 +130,8 @@ export async function loadWebConfig(path: string): Promise<WebConfig> {
   let tlsResult: { options: https.ServerOptions; policy: ClientAuthType; allowedSans: string[] } | undefined;
   if (tlsSection !== undefined && tlsSection !== null) {
     if (!isObj(tlsSection)) problem('tls_server_config', 'must be a mapping');
-    else tlsResult = await tlsOptions(tlsSection, base, problem);
+    // An empty section means plain HTTP, as with exporter-toolkit.
+    else if (Object.keys(tlsSection).length > 0) tlsResult = await tlsOptions(tlsSection, base, problem);
   }
 
   const http = doc.http_server_config;

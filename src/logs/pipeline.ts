@@ -60,7 +60,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
     rotation(kind) {
       metrics.rotation(id, kind);
-      logger.info('log rotated', { path: id, kind });
     },
     oversized(count) {
       metrics.linesOversized(id, count);

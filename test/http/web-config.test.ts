@@ -95,10 +95,12 @@ async function configError(text: string): Promise<ConfigError> {
 
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test('an empty file leaves the endpoint open and plain', async () => {
-  const cfg = await loadWebConfig(webConfigFile(''));
-  assert.is(cfg.tls, undefined);
-  assert.is(cfg.authorize, undefined);
+test('an empty file, or an empty tls_server_config, leaves the endpoint open and plain', async () => {
+  for (const text of ['', 'tls_server_config: {}\n', 'tls_server_config:\nbasic_auth_users: {}\n']) {
+    const cfg = await loadWebConfig(webConfigFile(text));
+    assert.is(cfg.tls, undefined, text);
+    assert.is(cfg.authorize, undefined, text);
+  }
 });
 
 test('basic auth over HTTP: no password 401, wrong password 401, unknown user 401, right one 200', async () => {

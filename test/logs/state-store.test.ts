@@ -110,7 +110,7 @@ test('a directory that cannot be created or written gives STATE_IO naming it', (
   }
 });
 
-test('a save into a directory that became unusable throws STATE_IO and keeps the old state', () => {
+test('a failing save throws STATE_IO naming the directory and leaves no temporary file', () => {
   const { dir, cleanup } = tempDir();
   try {
     const stateDir = join(dir, 's');

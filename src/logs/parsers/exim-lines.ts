@@ -159,6 +159,7 @@ export function tlsFields(text: string): TlsFields | null {
   let end = text.indexOf(' ', i + 3);
   if (end < 0) end = text.length;
   let x = text.slice(i + 3, end);
+  if (x.endsWith(':')) x = x.slice(0, -1);
   if (x.endsWith('*')) x = x.slice(0, -1);
   const parts = x.split(':');
   let bits = parts.length;

@@ -123,7 +123,7 @@ function legacy(message: string): SmtpdEvent | null {
   const s = SESSION_ID.exec(message);
   if (!s) return null;
   const id = s[1]!;
-  const text = message.slice(9);
+  const text = message.slice(message.indexOf(': ') + 2);
   const after = message.slice(s.index + s[0].length).replace(/^:? ?/, '');
 
   if (text.startsWith('New session ') || (text.startsWith('session ') && after.endsWith(' established'))) {

@@ -39,6 +39,14 @@ interface SmtpdSession extends TableEntry {
 const NOTHING: LineResult = Object.freeze({ outcomes: [], unparsed: false }) as LineResult;
 const TLS_WORDS = /\b(?:TLS|SSL|tls|ssl)\b/;
 
+/** A session line that talks about TLS (other than a STARTTLS command or reply). */
+function looksTls(message: string): boolean {
+  if (!message.includes('TLS') && !message.includes('SSL') && !message.includes('tls') && !message.includes('ssl')) {
+    return false;
+  }
+  return TLS_WORDS.test(message.replaceAll('STARTTLS', ''));
+}
+
 class OpensmtpdParser implements MtaParser {
   readonly mta = 'opensmtpd' as const;
   readonly #table: SessionTable<SmtpdSession>;
@@ -52,7 +60,7 @@ class OpensmtpdParser implements MtaParser {
     if (ev === null) return NOTHING;
     const key = `${line.host}|${ev.id}`;
     const s = this.#table.get(key);
-    const unparsed = ev.type === 'other' && TLS_WORDS.test(line.message.replaceAll('STARTTLS', ''));
+    const unparsed = ev.type === 'other' && looksTls(line.message);
     if (s === undefined && (ev.type === 'other' || ev.type === 'close')) {
       return unparsed ? { outcomes: [], unparsed } : NOTHING;
     }

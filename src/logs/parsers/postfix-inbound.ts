@@ -4,7 +4,8 @@
  * failures that left no other line), at the next `connect` of the process, by tlsproxy's
  * `TLS handshake failed` line, or on expiry.
  */
-import { Rank,  mayBeHandshake, parseHandshake, peerOf, queueIdEnd } from './postfix-lines.js';
+import { isChatter } from './postfix-chatter.js';
+import { Rank, mayBeHandshake, parseHandshake, peerOf, queueIdEnd } from './postfix-lines.js';
 import { Phase, failureOf, improve, type Session } from './postfix-session.js';
 import { SSL_ACCEPT, SSL_CONNECT, VERIFY_FAILED, bareFailure, handshakeFrom, type PostfixTracker } from './postfix-tracker.js';
 import type { FailureReason, LogLine } from './types.js';
@@ -45,8 +46,9 @@ export function inboundLine(t: PostfixTracker, line: LogLine, proxy: boolean): b
     if (m.startsWith('DISCONNECT ')) return proxyDisconnect(t, line);
   }
   if (m.includes(VERIFY_FAILED)) return t.certificate(line, true);
-  if (isChatter(m)) return true;
-  return queueIdEnd(m) > 0;
+  // `QUEUEID: client=…`, `NOQUEUE: reject: …`: ordinary mail lines, whatever their reply text says.
+  if (queueIdEnd(m) > 0) return true;
+  return isChatter(m);
 }
 
 /** `connect` or `disconnect`: settle what the previous connection of this process left open. */

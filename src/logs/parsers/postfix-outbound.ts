@@ -6,6 +6,7 @@
  * not counted again.
  */
 import { reasonFromX509 } from './openssl-errors.js';
+import { isChatter } from './postfix-chatter.js';
 import {
   Rank,
   deliveryVerdict,
@@ -57,15 +58,16 @@ export function outboundLine(t: PostfixTracker, line: LogLine): boolean {
     improve(s, reasonFromX509(m), Rank.Library);
     return true;
   }
-  if (isChatter(m)) return true;
   const q = queueIdEnd(m);
-  if (q < 0) return false;
-  const v = deliveryVerdict(m, q + 2);
-  if (v !== null) {
-    const text = m.slice(q + 2);
-    verdict(t, line, v, m.slice(0, q), text, peerInText(text));
+  if (q > 0) {
+    const v = deliveryVerdict(m, q + 2);
+    if (v !== null) {
+      const text = m.slice(q + 2);
+      verdict(t, line, v, m.slice(0, q), text, peerInText(text));
+    }
+    return true;
   }
-  return true;
+  return isChatter(m);
 }
 
 /** A status line or `QUEUEID: <text>` line; `v` is its TLS verdict (null for other texts). */

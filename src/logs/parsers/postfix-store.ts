@@ -1,10 +1,10 @@
-import { keyOf, type Session } from './postfix-session.js';
-
 /**
  * Open sessions by process, least recently used first. Almost every lookup is by pid alone (no key
  * string to build); a pid that another host or program already holds goes to a second map under
  * its full key.
  */
+import { keyOf, type Session } from './postfix-session.js';
+
 export class SessionStore {
   private readonly byPid = new Map<string, Session>();
   private readonly byKey = new Map<string, Session>();

@@ -4,7 +4,8 @@
  * alert lines.
  */
 import { reasonFromOpenSsl, reasonFromX509 } from './openssl-errors.js';
-import { Rank, alertHint, errnoReason,  peerOf, type HandshakeLine } from './postfix-lines.js';
+import { isChatter } from './postfix-chatter.js';
+import { Rank, alertHint, errnoReason, peerOf, type HandshakeLine } from './postfix-lines.js';
 import {
   Phase,
   bestOutcome,

@@ -17,9 +17,12 @@
  * asked for no client certificate by default) and `untrusted` outbound (the client verified nothing).
  *
  * tlsproxy serves many connections in one process, so its summaries are emitted at once in both
- * roles, and its failures are matched to `TLS handshake failed for service=… peer=…` by peer.
+ * roles, and its failures are matched to `TLS handshake failed for service=… peer=…` by peer. When
+ * smtp hands its TLS to tlsproxy (`smtp_tls_connection_reuse = yes`), the verdict that smtp logs in
+ * its own process cannot be tied to tlsproxy's lines, so such an attempt may be counted by both.
  */
-import { Daemon, daemonOf, isPostfixProgram, __LT__ } from './postfix-lines.js';
+import { looksTls } from './postfix-chatter.js';
+import { Daemon, daemonOf, isPostfixProgram } from './postfix-lines.js';
 import { inboundLine } from './postfix-inbound.js';
 import { outboundLine } from './postfix-outbound.js';
 import { PostfixTracker } from './postfix-tracker.js';
@@ -47,7 +50,7 @@ class PostfixParser implements MtaParser {
     if (daemon === Daemon.None) return NOTHING;
     const understood =
       daemon === Daemon.Client ? outboundLine(this.tracker, line) : inboundLine(this.tracker, line, daemon === Daemon.Proxy);
-    const unparsed = !understood && __LT__(line.message);
+    const unparsed = !understood && looksTls(line.message);
     const out = this.tracker.take();
     if (out === null) return unparsed ? UNPARSED : NOTHING;
     return { outcomes: out, unparsed };

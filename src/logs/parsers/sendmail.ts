@@ -36,6 +36,7 @@ interface SmSession extends TableEntry {
 
 const NOTHING: LineResult = Object.freeze({ outcomes: [], unparsed: false }) as LineResult;
 
+const SOLARIS_ID = /^\[ID \d+ [\w.]+\] /;
 const SUMMARY = /^STARTTLS=(server|client), relay=(.*?), version=([^,]*), verify=([^,]*), cipher=([^,]*)/;
 const HANDSHAKE_ERROR = /^STARTTLS=(server|client), error: (?:accept|connect) failed=/;
 const STACK = /^STARTTLS=(?:server|client): /;
@@ -55,7 +56,9 @@ class SendmailParser implements MtaParser {
   }
 
   push(line: LogLine): LineResult {
-    const m = line.message;
+    let m = line.message;
+    // Solaris syslogd inserts a message id: `[ID 702911 mail.notice] `.
+    if (m.startsWith('[ID ')) m = m.replace(SOLARIS_ID, '');
     const key = `${line.host}|${line.pid}`;
     const s = this.#table.get(key);
     const tlsLine = m.startsWith('STARTTLS') || m.startsWith('ruleset=tls_');
@@ -329,8 +332,9 @@ function decodeSession(v: unknown): SmSession | null {
 function decodeOutcome(v: unknown): Outcome | null | undefined {
   if (v === null) return null;
   if (!isObj(v) || v['mta'] !== 'sendmail' || typeof v['peer'] !== 'string' || !isNum(v['time'])) return undefined;
-  const direction = v['direction'];
-  if (direction !== 'inbound' && direction !== 'outbound') return undefined;
+  const d = v['direction'];
+  if (d !== 'inbound' && d !== 'outbound') return undefined;
+  const direction: Direction = d;
   const base = { mta: 'sendmail' as const, direction, peer: v['peer'], time: v['time'] };
   const protocol = v['protocol'];
   const cipher = v['cipher'];

@@ -16,6 +16,38 @@ const SYSLOG =
 
 const DAY_MS = 86_400_000;
 
+/** The local year that contains the last `now` asked about, so that most lines need no Date. */
+let yearStart = 0;
+let yearEnd = -1;
+let cachedYear = 0;
+
+function localYear(now: number): number {
+  if (now >= yearStart && now < yearEnd) return cachedYear;
+  cachedYear = new Date(now).getFullYear();
+  yearStart = new Date(cachedYear, 0, 1).getTime();
+  yearEnd = new Date(cachedYear + 1, 0, 1).getTime();
+  return cachedYear;
+}
+
+/**
+ * Epoch of the start of each local hour seen, so that the minutes and seconds can simply be added;
+ * NaN for an hour with a zone change inside it (half-hour DST shifts), which is computed in full.
+ */
+const hourStarts = new Map<number, number>();
+
+function localTime(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const key = ((year * 12 + month) * 32 + day) * 24 + hour;
+  let start = hourStarts.get(key);
+  if (start === undefined) {
+    if (hourStarts.size >= 4096) hourStarts.clear();
+    start = new Date(year, month, day, hour).getTime();
+    if (new Date(year, month, day, hour, 59, 59).getTime() - start !== 3_599_000) start = Number.NaN;
+    hourStarts.set(key, start);
+  }
+  if (Number.isNaN(start)) return new Date(year, month, day, hour, minute, second).getTime();
+  return start + minute * 60_000 + second * 1000;
+}
+
 /**
  * Parses the header of one line. RFC 3164 timestamps carry no year or zone: they are read as local
  * time in the year of `now`, or the year before when that would put them more than a day in the future
@@ -28,11 +60,13 @@ export function parseSyslogLine(raw: string, now: number): LogLine | null {
   if (m[1] !== undefined) {
     const month = MONTHS[m[1]];
     if (month === undefined) return null;
-    const year = new Date(now).getFullYear();
-    time = new Date(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
-    if (time > now + DAY_MS) {
-      time = new Date(year - 1, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
-    }
+    const year = localYear(now);
+    const day = Number(m[2]);
+    const hour = Number(m[3]);
+    const minute = Number(m[4]);
+    const second = Number(m[5]);
+    time = localTime(year, month, day, hour, minute, second);
+    if (time > now + DAY_MS) time = localTime(year - 1, month, day, hour, minute, second);
   } else {
     time = Date.parse(m[6]!);
   }

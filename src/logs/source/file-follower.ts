@@ -50,6 +50,7 @@ export interface FileFollowerOptions {
   rotateGraceMs?: number;
   /** Use fs.watch to notice changes before the next poll (default true). */
   watch?: boolean;
+  /** Bytes per read (default 1 MiB); two such buffers are allocated. */
   readChunkBytes?: number;
   logger?: Logger;
 }
@@ -145,6 +146,16 @@ class FileFollower implements LineSource {
       else await this.openAtStart();
     } catch (err) {
       this.warn(`cannot open ${this.path}`, err);
+    }
+    if (this.stopped) {
+      // stop() was called while opening and found nothing to close
+      const t = this.tail;
+      if (t && t.fd >= 0) {
+        const fd = t.fd;
+        t.fd = -1;
+        await closeQuietly(fd);
+      }
+      return;
     }
     this.startWatch();
     this.loop = this.run();
@@ -278,7 +289,7 @@ class FileFollower implements LineSource {
       this.rotation('truncate');
       return;
     }
-    const old = null && await this.findRotated({
+    const old = await this.findRotated({
       dev: saved.dev,
       ino: saved.ino,
       fingerprint: saved.fingerprint,

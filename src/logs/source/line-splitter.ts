@@ -13,8 +13,6 @@ const CR = 0x0d;
 
 export class LineSplitter {
   readonly maxLineBytes: number;
-  /** A decoded line this long in UTF-16 units may exceed the byte limit and is measured in bytes. */
-  private readonly suspectChars: number;
   /** Start of the current unterminated line, up to maxLineBytes + 1 bytes (room for a trailing `\r`). */
   private held: Buffer | null = null;
   private heldLen = 0;
@@ -28,7 +26,6 @@ export class LineSplitter {
   constructor(maxLineBytes: number = DEFAULT_MAX_LINE_BYTES) {
     if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) throw new RangeError(`maxLineBytes must be a positive integer, got ${maxLineBytes}`);
     this.maxLineBytes = maxLineBytes;
-    this.suspectChars = Math.floor(maxLineBytes / 3);
   }
 
   /** Bytes consumed by push() that are not part of a returned line yet. */
@@ -61,39 +58,52 @@ export class LineSplitter {
     this.discarded = 0;
   }
 
-  /** The complete lines ending in `chunk`. The caller may reuse `chunk` afterwards. */
+  /**
+   * The complete lines ending in `chunk`. The caller may reuse `chunk` afterwards. Each line is decoded
+   * on its own: as fast as decoding the chunk and splitting the string, and a line kept by a consumer
+   * does not keep the whole chunk's text alive.
+   */
   push(chunk: Buffer): string[] {
+    const out: string[] = [];
     const n = chunk.length;
-    let start = 0;
-    let out: string[] | null = null;
+    const max = this.maxLineBytes;
+    let s = 0;
     if (this.discarding) {
       const nl = chunk.indexOf(NL);
       if (nl === -1) {
         this.discarded += n;
-        return [];
+        return out;
       }
       this.discarding = false;
       this.discarded = 0;
-      start = nl + 1;
+      s = nl + 1;
     } else if (this.heldLen > 0 || this.overflow > 0) {
       const nl = chunk.indexOf(NL);
       if (nl === -1) {
         this.hold(chunk, 0, n);
-        return [];
+        return out;
       }
       this.hold(chunk, 0, nl);
-      out = [this.takeHeld()];
-      start = nl + 1;
+      out.push(this.takeHeld());
+      s = nl + 1;
     }
-    if (start >= n) return out ?? [];
-    const last = chunk.lastIndexOf(NL);
-    if (last < start) {
-      this.hold(chunk, start, n);
-      return out ?? [];
+    while (s < n) {
+      const nl = chunk.indexOf(NL, s);
+      if (nl === -1) {
+        this.hold(chunk, s, n);
+        break;
+      }
+      let e = nl;
+      if (e > s && chunk[e - 1] === CR) e--;
+      if (e - s > max) {
+        out.push(decodeCut(chunk, s, s + max));
+        this.oversizedCount++;
+      } else {
+        out.push(chunk.toString('utf8', s, e));
+      }
+      s = nl + 1;
     }
-    const lines = this.splitRegion(chunk, start, last);
-    if (last + 1 < n) this.hold(chunk, last + 1, n);
-    return out === null ? lines : out.concat(lines);
+    return out;
   }
 
   /** Ends the current unterminated line, if any, and returns it. */
@@ -104,40 +114,6 @@ export class LineSplitter {
     }
     if (this.heldLen === 0 && this.overflow === 0) return null;
     return this.takeHeld();
-  }
-
-  /** Lines of chunk[start, end) where chunk[end] is a newline. */
-  private splitRegion(chunk: Buffer, start: number, end: number): string[] {
-    const lines = chunk.toString('utf8', start, end).split('\n');
-    const suspect = this.suspectChars;
-    for (let i = 0; i < lines.length; i++) {
-      const l = lines[i]!;
-      const len = l.length;
-      if (len > suspect) return this.splitRegionBytes(chunk, start, end);
-      if (len > 0 && l.charCodeAt(len - 1) === CR) lines[i] = l.slice(0, len - 1);
-    }
-    return lines;
-  }
-
-  /** Same as splitRegion, measuring every line in bytes; used for chunks holding a very long line. */
-  private splitRegionBytes(chunk: Buffer, start: number, end: number): string[] {
-    const lines: string[] = [];
-    const max = this.maxLineBytes;
-    let s = start;
-    while (s <= end) {
-      let nl = chunk.indexOf(NL, s);
-      if (nl === -1 || nl > end) nl = end;
-      let e = nl;
-      if (e > s && chunk[e - 1] === CR) e--;
-      if (e - s > max) {
-        lines.push(decodeCut(chunk, s, s + max));
-        this.oversizedCount++;
-      } else {
-        lines.push(chunk.toString('utf8', s, e));
-      }
-      s = nl + 1;
-    }
-    return lines;
   }
 
   private hold(chunk: Buffer, start: number, end: number): void {

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseSyslogLine } from '../../../src/logs/parsers/syslog.js';
@@ -33,6 +35,19 @@ test('RFC 3339 timestamps', () => {
   assert.is(parseSyslogLine('2026-11-23T05:11:31-0130 vm sm-mta[9]: x', NOW)?.time, Date.UTC(2026, 10, 23, 6, 41, 31));
   // No zone: local time, as for RFC 3164.
   assert.is(parseSyslogLine('2026-11-23T03:11:31 vm sm-mta[9]: x', NOW)?.time, new Date(2026, 10, 23, 3, 11, 31).getTime());
+});
+
+test('local times on daylight-saving days, in zones with whole- and half-hour shifts', () => {
+  const script = fileURLToPath(new URL('./syslog-dst-check.ts', import.meta.url));
+  for (const tz of ['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe']) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, TZ: tz },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout.trim(), 'checked 960', `${tz}\n${r.stdout}`);
+  }
 });
 
 test('PRI prefix', () => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -110,22 +110,29 @@ test('startAt end skips existing lines but keeps an unterminated last line whole
   }
 });
 
-test('stop delivers what was read, closes the file and reports up false; lag counts unread bytes', async () => {
+test('during a rotation the lag counts the new file; stop closes everything and reports up false', async () => {
   const { dir, cleanup } = tempDir();
   const path = join(dir, 'mail.log');
   const w = new Writer(path);
-  const { src, c } = follow({ path, startAt: 'beginning', watch: false, pollMs: 100_000 });
+  w.write(50);
+  // a grace period longer than the test keeps the old file open and the new one unread
+  const { src, c } = follow({ path, startAt: 'beginning', rotateGraceMs: 60_000 });
   try {
     await src.start();
-    // the first poll runs at start; everything after it waits for the next poll
-    await waitFor(() => c.lines.length === 0 && src.status().up, 'the file to be open');
-    await sleep(50);
+    await waitFor(() => c.lines.length === 50, '50 lines');
+    renameSync(path, `${path}.1`);
+    w.reopen(path);
     w.write(100);
-    const size = Buffer.byteLength(`${range(1, 100).join('\n')}\n`);
-    assert.equal(src.status(), { up: true, lagBytes: size });
+    const newSize = statSync(path).size;
+    await waitFor(() => src.status().lagBytes === newSize, 'lag to be the new file size', 3000, () => JSON.stringify(src.status()));
+    assert.is(src.status().up, true);
+    assert.is(c.lines.length, 50);
+    const pos = src.position() as { offset: number; ino: string };
     await src.stop();
     assert.equal(src.status(), { up: false, lagBytes: 0 });
-    assert.is((src.position() as { offset: number }).offset, 0);
+    assert.equal(src.position(), pos, 'stop does not move the position');
+    assert.is(pos.offset, statSync(`${path}.1`).size);
+    assert.is(pos.ino, String(statSync(`${path}.1`).ino));
   } finally {
     await src.stop();
     w.close();
