@@ -5,7 +5,6 @@
 #   docker build -t smtp-tls-exporter .
 #   docker run -d --name smtp-tls-exporter -p 127.0.0.1:10465:10465 --group-add 4 \
 #     -v /var/log/mail.log:/var/log/mail.log:ro \
-#     -v /etc/smtp-tls-exporter/config.yml:/etc/smtp-tls-exporter/config.yml:ro \
 #     -v smtp-tls-state:/var/lib/smtp-tls-exporter \
 #     smtp-tls-exporter
 
@@ -37,6 +36,8 @@ COPY package.json ./
 COPY dashboards ./dashboards
 # `docker run … smtp-tls-exporter demo` replays this sample log.
 COPY demo/mail.log ./demo/mail.log
+# Follows /var/log/mail.log; mount your own file over it to change anything.
+COPY config/smtp-tls-exporter.docker.yml /etc/smtp-tls-exporter/config.yml
 RUN mkdir -p /var/lib/smtp-tls-exporter /etc/smtp-tls-exporter \
  && chown node:node /var/lib/smtp-tls-exporter \
  && chmod 0750 /var/lib/smtp-tls-exporter

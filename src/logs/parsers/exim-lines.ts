@@ -211,11 +211,13 @@ export function splitFunction(rest: string): { fn: string; message: string } {
     return { fn: rest.slice(1), message: '' };
   }
   const colon = rest.indexOf(': ');
-  return colon < 0 ? { fn: '', message: rest.trim() } : { fn: rest.slice(0, colon), message: rest.slice(colon + 2).trim() };
+  if (colon < 0) return { fn: '', message: rest.trim() };
+  return { fn: rest.slice(0, colon), message: rest.slice(colon + 2).trim() };
 }
 
 /** Functions Exim names for errors on an established session (not handshake failures). */
-const POST_HANDSHAKE = /^(?:recv|send|SSL_read|SSL_write|SSL_shutdown|gnutls_record_\w+|gnutls_bye|recv_tls_read|tls_\w*(?:read|write|refill)\w*)$/;
+const POST_HANDSHAKE =
+  /^(?:recv|send|SSL_read|SSL_write|SSL_shutdown|gnutls_record_\w+|gnutls_bye|recv_tls_read|tls_\w*(?:read|write|refill)\w*)$/;
 
 export function isPostHandshake(fn: string): boolean {
   return POST_HANDSHAKE.test(fn);

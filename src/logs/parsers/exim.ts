@@ -56,7 +56,10 @@ interface OutHost {
 }
 
 interface EximSession extends TableEntry {
-  /** `c`: inbound connection by pid; `h`: inbound lines without a pid, by host and `X=`; `m`: a message being delivered. */
+  /**
+   * `c`: an inbound connection, by pid; `h`: inbound lines without a pid, by host and `X=`;
+   * `m`: a message being delivered.
+   */
   kind: 'c' | 'h' | 'm';
   hosts: Record<string, OutHost>;
 }
@@ -67,6 +70,8 @@ const FLAGS = new Set(['<= ', '=> ', '-> ', '** ', '== ', '*> ']);
 class EximParser implements MtaParser {
   readonly mta = 'exim' as const;
   readonly #table: SessionTable<EximSession>;
+  /** Syslog host of the line being read: keys of different machines never meet. */
+  #scope = '';
 
   constructor(options: ParserOptions) {
     this.#table = new SessionTable<EximSession>(options, () => null);
@@ -76,6 +81,7 @@ class EximParser implements MtaParser {
     const stripped = stripPrefixes(line.message, line.pid);
     if (stripped === null) return NOTHING;
     const { text, pid } = stripped;
+    this.#scope = line.host;
     const hasX = text.includes(' X=');
     if (!hasX && !text.includes('TLS') && !text.includes('SSL')) {
       if (text.includes(' Completed')) this.#completed(text);
@@ -116,7 +122,7 @@ class EximParser implements MtaParser {
 
   #completed(text: string): void {
     const id = messageIdOf(text);
-    if (id !== null && text.startsWith('Completed', id.end)) this.#table.delete(`m|${id.id}`);
+    if (id !== null && text.startsWith('Completed', id.end)) this.#table.delete(`m|${this.#scope}|${id.id}`);
   }
 
   /** `<=`: a message received; over TLS when it has `X=` (or `P=esmtps` with the cipher not logged). */
@@ -129,11 +135,11 @@ class EximParser implements MtaParser {
 
   #inbound(pid: string, host: Host | null, fields: TlsFields | null, time: number, out: Outcome[]): void {
     const ip = host?.address ?? '';
-    const hostKey = `h|${host?.raw ?? ''}|${fields?.x ?? ''}`;
+    const hostKey = `h|${this.#scope}|${host?.raw ?? ''}|${fields?.x ?? ''}`;
     const known = this.#table.get(hostKey);
     const sameHost = known !== undefined && time - known.last <= SAME_CONNECTION_MS;
     if (pid !== '') {
-      const key = `c|${pid}|${ip}`;
+      const key = `c|${this.#scope}|${pid}|${ip}`;
       const s = this.#table.get(key);
       if (s !== undefined) {
         this.#table.touch(key, s, time);
@@ -298,7 +304,7 @@ class EximParser implements MtaParser {
   }
 
   #message(id: string, time: number, out: Outcome[]): EximSession {
-    const key = `m|${id}`;
+    const key = `m|${this.#scope}|${id}`;
     let s = this.#table.get(key);
     if (s === undefined) {
       s = { kind: 'm', last: time, hosts: {} };

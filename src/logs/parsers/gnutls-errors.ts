@@ -99,7 +99,11 @@ const ERRORS: Record<string, FailureReason> = {
   'function was interrupted': 'other',
 };
 
-const ALERT_PREFIXES = ['rxd alert: ', 'a tls fatal alert has been received: ', 'a tls fatal alert has been received.: '];
+const ALERT_PREFIXES = [
+  'rxd alert: ',
+  'a tls fatal alert has been received: ',
+  'a tls fatal alert has been received.: ',
+];
 
 /**
  * The failure reason a GnuTLS error text stands for, or null when the text is not one GnuTLS (or

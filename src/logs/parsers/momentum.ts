@@ -1,7 +1,8 @@
 /**
  * Momentum / Ecelerity, from its `@`-delimited logs (or the same records through syslog, program
  * `ecelerity`). Field 4 is the record type:
- *   mainlog   `ts@msgid@batch@conn@R|D|X|T|P|M@…`, T/P: `…@domain@bytes@group@binding@stage@retries@secs@ip@<response>`
+ *   mainlog   `ts@msgid@batch@conn@R|D|X|T|P|M@…`,
+ *             T/P: `…@domain@bytes@group@binding@stage@retries@secs@ip@<response>`
  *   bouncelog `ts@msgid@batch@conn@B|T@rcpt@rdomain@from@fdomain@group@binding@stage@class@size@ip@<response>`
  *   custom_logger records with the `tls_macros` fields
  *     `…@TLS|SMTP|unknown@no|ifavailable|required@cipher@algbits@usebits@protocol@verified|unverified@issuer@subject`
@@ -88,7 +89,8 @@ function tlsBlock(f: string[]): TlsBlock | null {
 /** Response and stage of a failure record (mainlog T/P or bouncelog B/T); null for other layouts. */
 function failureFields(f: string[]): { stage: number; ip: string; text: string } | null {
   // mainlog: 6 bytes, 9 stage, 10 retries, 11 seconds, 12 ip, 13… response
-  if (f.length >= 14 && DIGITS.test(f[6]!) && DIGITS.test(f[9]!) && DIGITS.test(f[10]!) && /^\d+(?:\.\d+)?$/.test(f[11]!)) {
+  const mainlog = f.length >= 14 && DIGITS.test(f[6]!) && DIGITS.test(f[9]!) && DIGITS.test(f[10]!);
+  if (mainlog && /^\d+(?:\.\d+)?$/.test(f[11]!)) {
     return { stage: Number(f[9]), ip: f[12]!, text: f.slice(13).join('@') };
   }
   // bouncelog: 11 stage, 12 class, 13 size, 14 ip, 15… response
@@ -168,7 +170,8 @@ class MomentumParser implements MtaParser {
         }
       } else if (block !== null && block.established) {
         // The session was encrypted; the failure came later in the SMTP dialogue.
-        outcome = { kind: 'handshake', mta: 'momentum', direction: 'outbound', peer, time, protocol: block.protocol, cipher: block.cipher, trust: block.trust };
+        const { protocol, cipher, trust } = block;
+        outcome = { kind: 'handshake', mta: 'momentum', direction: 'outbound', peer, time, protocol, cipher, trust };
       } else {
         return NOTHING;
       }

@@ -108,7 +108,9 @@ function mtaError(id: string, text: string): SmtpdEvent {
   if (text.includes('opportunistic TLS failed') || text.includes('TLS failed, downgrading')) {
     return { type: 'fallback', id, dir };
   }
-  if (text === 'SSL certificate check failed') return { type: 'fail', id, dir, reason: 'cert_verify_failed', cert: true };
+  if (text === 'SSL certificate check failed') {
+    return { type: 'fail', id, dir, reason: 'cert_verify_failed', cert: true };
+  }
   if (text.startsWith('TLS required but not supported')) {
     return { type: 'fail', id, dir, reason: 'starttls_not_offered', cert: false };
   }
@@ -159,7 +161,10 @@ function legacy(message: string): SmtpdEvent | null {
   return { type: 'other', id, dir };
 }
 
-/** `version=TLSv1.2, cipher=ECDHE-RSA-AES256-GCM-SHA384, bits=256` (≤ 6.4) or `TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256`. */
+/**
+ * `version=TLSv1.2, cipher=ECDHE-RSA-AES256-GCM-SHA384, bits=256` (≤ 6.4)
+ * or `TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256`.
+ */
 function parseCiphers(text: string): { protocol: string; cipher: string } {
   const old = /version=([^,]*), cipher=([^,]*)/.exec(text);
   if (old) return { protocol: normaliseProtocol(old[1]!), cipher: old[2]! };
@@ -186,7 +191,10 @@ function stripBrackets(a: string): string {
   return a.startsWith('[') && a.endsWith(']') ? a.slice(1, -1) : a;
 }
 
-/** `address=127.0.0.1 host=localhost` → `localhost[127.0.0.1]`; `address=smtp+tls://[::1]:25 host=<unknown>` → `[::1]`. */
+/**
+ * `address=127.0.0.1 host=localhost` → `localhost[127.0.0.1]`;
+ * `address=smtp+tls://[::1]:25 host=<unknown>` → `[::1]`.
+ */
 function peerOf(rest: string): string {
   const a = /address=(\S+)/.exec(rest);
   if (!a) return '';

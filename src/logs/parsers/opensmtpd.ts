@@ -108,7 +108,8 @@ class OpensmtpdParser implements MtaParser {
         s.pending = null;
         if (p !== null) {
           const reason = ev.cert && s.hint !== '' ? s.hint : ev.reason;
-          const trust = ev.cert ? (ev.reason === 'cert_untrusted' && s.dir === 'inbound' ? 'anonymous' : 'untrusted') : p.trust;
+          let trust = p.trust;
+          if (ev.cert) trust = ev.reason === 'cert_untrusted' && s.dir === 'inbound' ? 'anonymous' : 'untrusted';
           out.push({ ...p, kind: 'failure', time, reason, trust });
         } else if (!s.done) {
           out.push(this.#failure(s, ev.reason, time));

@@ -45,9 +45,9 @@ export function inboundLine(t: PostfixTracker, line: LogLine, proxy: boolean): b
     if (m.startsWith('TLS handshake failed for service=')) return proxyFailed(t, line);
     if (m.startsWith('DISCONNECT ')) return proxyDisconnect(t, line);
   }
-  if (m.includes(VERIFY_FAILED)) return t.certificate(line, true);
   // `QUEUEID: client=…`, `NOQUEUE: reject: …`: ordinary mail lines, whatever their reply text says.
   if (queueIdEnd(m) > 0) return true;
+  if (m.includes(VERIFY_FAILED)) return t.certificate(line, true);
   return isChatter(m);
 }
 

@@ -1,6 +1,6 @@
 /**
  * Pure helpers that take single Postfix log messages apart. They hold no state; the correlation of
- * lines into one outcome per TLS attempt is in postfix.ts.
+ * lines into one outcome per TLS attempt is in postfix-inbound.ts and postfix-outbound.ts.
  */
 import { normaliseProtocol } from './tls-names.js';
 import type { FailureReason, Trust } from './types.js';

@@ -44,8 +44,14 @@ const CERT_DETAIL = /^STARTTLS=(?:server|client), cert-subject=.*, verifymsg=(.*
 const CERT_VERIFY = /^STARTTLS: .*cert verify: .*, reason=(.*)$/;
 const RULESET = /^ruleset=(tls_server|tls_client|tls_rcpt), arg1=([^,]*)(?:, relay=(.*?))?, reject=(.*)$/;
 /** STARTTLS lines that are about set-up, I/O after the handshake or debugging, not an attempt's result. */
-const CHATTER =
-  /^STARTTLS(?:=(?:server|client|init|read|write))?(?:, (?:start=|init=|engine=|SSL_shutdown|info:|Diffie-Hellman|SSL_MODE|FIPSMode|CertFingerprint|SSL_get_ex_new_index|SSL_set|host=|get_tls_se_features|tlsstate=|relay=.*, (?:warning|tlsstate|status)=|error: (?!accept failed|connect failed)|file )|: (?:read error|write error|RAND|Warning|Error|RandFile|can't|size|.* missing)|=(?:server|client), (?:EC_KEY|SSL_CTX))/;
+const CHATTER = new RegExp(
+  [
+    String.raw`^STARTTLS(?:=(?:server|client|init|read|write))?, (?:start=|init=|engine=|SSL_shutdown|info:|Diffie-Hellman`,
+    String.raw`|SSL_MODE|FIPSMode|CertFingerprint|SSL_get_ex_new_index|SSL_set|host=|get_tls_se_features|tlsstate=`,
+    String.raw`|relay=.*, (?:warning|tlsstate|status)=|error: (?!accept failed|connect failed)|file |EC_KEY|SSL_CTX)`,
+    String.raw`|^STARTTLS: (?:read error|write error|RAND|Warning|Error|RandFile|can't|size|.* missing)`,
+  ].join(''),
+);
 
 class SendmailParser implements MtaParser {
   readonly mta = 'sendmail' as const;
@@ -85,9 +91,11 @@ class SendmailParser implements MtaParser {
       const verify = sum[4]!;
       const trust = trustOfVerify(verify);
       if (trust !== null) {
-        session.pending = { kind: 'handshake', mta: 'sendmail', direction, peer, time, protocol, cipher: sum[5]!, trust };
+        const cipher = sum[5]!;
+        session.pending = { kind: 'handshake', mta: 'sendmail', direction, peer, time, protocol, cipher, trust };
       } else {
-        session.pending = { kind: 'failure', mta: 'sendmail', direction, peer, time, reason: rulesetReason(verify, '', '') };
+        const reason = rulesetReason(verify, '', '');
+        session.pending = { kind: 'failure', mta: 'sendmail', direction, peer, time, reason };
       }
       session.weak = false;
       return result(out);
@@ -309,7 +317,10 @@ function handshakeErrorReason(m: string): { reason: FailureReason; weak: boolean
   return { reason: 'other', weak: true };
 }
 
-/** `localhost [127.0.0.1]` → `localhost[127.0.0.1]`; `[127.0.0.1] [127.0.0.1]` → `[127.0.0.1]`; `mx.example.com.` → `mx.example.com`. */
+/**
+ * `localhost [127.0.0.1]` → `localhost[127.0.0.1]`; `[127.0.0.1] [127.0.0.1]` → `[127.0.0.1]`;
+ * `mx.example.com.` → `mx.example.com`.
+ */
 function relayPeer(relay: string): string {
   const r = relay.replace(/ \(may be forged\)$/, '').trim();
   const m = /^(?:(\S+) )?\[([^\]]+)\]/.exec(r);
