@@ -24,10 +24,12 @@ const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const timings = [];
 for (const file of findTests(testDir)) {
   const rel = relative(testDir, file);
   if (only && !only.test(rel)) continue;
   const escaped = rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const started = Date.now();
   const res = spawnSync(process.execPath, ['--import', 'tsx', uvu, 'test', `^${escaped}$`], {
     cwd: root,
     env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
@@ -37,6 +39,7 @@ for (const file of findTests(testDir)) {
   });
   const out = `${res.stdout ?? ''}${res.stderr ?? ''}`;
   process.stdout.write(out);
+  timings.push([rel, Date.now() - started]);
   const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? NaN);
   const ok = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? NaN);
   const skip = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
@@ -53,5 +56,7 @@ for (const file of findTests(testDir)) {
     process.stdout.write(`\n${rel}: exited ${res.status ?? res.signal} after its tests; counted as one failure\n`);
   }
 }
+timings.sort((a, b) => b[1] - a[1]);
+process.stdout.write(`\nSlowest files: ${timings.slice(0, 8).map(([f, ms]) => `${f} ${(ms / 1000).toFixed(1)}s`).join(', ')}\n`);
 process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
