@@ -83,7 +83,7 @@ class EximParser implements MtaParser {
     const { text, pid } = stripped;
     this.#scope = line.host;
     const hasX = text.includes(' X=');
-    if (!hasX && !text.includes('TLS') && !text.includes('SSL')) {
+    if (!hasX && !text.includes('TLS') && !text.includes('SSL') && !text.includes(' P=esmtps')) {
       if (text.includes(' Completed')) this.#completed(text);
       return NOTHING;
     }
@@ -162,8 +162,9 @@ class EximParser implements MtaParser {
       direction: 'inbound',
       peer: host?.peer ?? '',
       time,
-      protocol: fields?.protocol ?? '',
-      cipher: fields?.cipher ?? '',
+      // P=esmtps without X= (log_selector -tls_cipher): a handshake whose parameters were not logged.
+      protocol: fields?.protocol ?? 'unknown',
+      cipher: fields?.cipher ?? 'unknown',
       trust: fields === null ? 'anonymous' : trustOf(fields, true),
     });
   }

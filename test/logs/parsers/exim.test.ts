@@ -428,4 +428,11 @@ test('open sessions are capped by maxSessions and expire by log time', () => {
   assert.equal(p.drain(), []);
 });
 
+test('esmtps without X= (cipher logging off) is one handshake with protocol and cipher "unknown"', () => {
+  const o = one(['2026-11-23 03:11:31 1xVKfv-0006gb-1c <= a@b H=(c) [192.0.2.1] P=esmtps S=1']) as HandshakeOutcome;
+  assert.is(o.kind, 'handshake');
+  assert.is(o.protocol, 'unknown');
+  assert.is(o.cipher, 'unknown');
+});
+
 test.run();
