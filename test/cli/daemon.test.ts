@@ -145,4 +145,19 @@ test('garbage bytes, invalid UTF-8 and a 5 MB line are skipped and counted; the 
   }
 });
 
+test('--log - reads standard input and exits 0 when it ends', async () => {
+  const dir = tempDir();
+  const d = await startExporter(['--log', '-', '--state-dir', join(dir, 'state')]);
+  try {
+    d.proc.stdin!.write(NCS);
+    const m = await linesRead(d, 'stdin', lineCount(NCS));
+    assert.is(sampleValue(m, 'smtp_tls_handshake_failures_total', { mta: 'postfix', direction: 'inbound', reason: 'no_shared_cipher' }), 1);
+    assert.is(sampleValue(m, 'smtp_tls_log_up', { path: 'stdin' }), 1);
+    d.proc.stdin!.end();
+    assert.is(await waitFor('exit', () => (d.proc.exitCode === null ? undefined : d.proc.exitCode)), 0);
+  } finally {
+    await d.stop();
+  }
+});
+
 test.run();
