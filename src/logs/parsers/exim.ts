@@ -25,7 +25,7 @@ import {
   verifyErrorReason,
 } from './exim-lines.js';
 import type { Host, MessageId, TlsFields } from './exim-lines.js';
-import { SessionTable, isNum, isObj } from './session-table.js';
+import { TableParser, isNum, isObj } from './session-table.js';
 import type { TableEntry } from './session-table.js';
 import { isReason } from './tls-names.js';
 import type {
@@ -33,7 +33,6 @@ import type {
   LineResult,
   LogLine,
   MtaFormat,
-  MtaParser,
   Outcome,
   ParserOptions,
 } from './types.js';
@@ -67,14 +66,13 @@ interface EximSession extends TableEntry {
 const NOTHING: LineResult = Object.freeze({ outcomes: [], unparsed: false }) as LineResult;
 const FLAGS = new Set(['<= ', '=> ', '-> ', '** ', '== ', '*> ']);
 
-class EximParser implements MtaParser {
+class EximParser extends TableParser<EximSession> {
   readonly mta = 'exim' as const;
-  readonly #table: SessionTable<EximSession>;
   /** Syslog host of the line being read: keys of different machines never meet. */
   #scope = '';
 
   constructor(options: ParserOptions) {
-    this.#table = new SessionTable<EximSession>(options, () => null);
+    super(options, () => null, decodeSession);
   }
 
   push(line: LogLine): LineResult {
@@ -87,7 +85,7 @@ class EximParser implements MtaParser {
       if (text.includes(' Completed')) this.#completed(text);
       return NOTHING;
     }
-    const time = this.#table.stamp(line.time);
+    const time = this.table.stamp(line.time);
     const out: Outcome[] = [];
     const id = messageIdOf(text);
     let recognised: boolean;
@@ -103,26 +101,10 @@ class EximParser implements MtaParser {
     return { outcomes: out, unparsed: /TLS|SSL/.test(text.replaceAll('STARTTLS', '')) };
   }
 
-  expire(now: number): Outcome[] {
-    return this.#table.expire(now);
-  }
-
-  drain(): Outcome[] {
-    return this.#table.drain();
-  }
-
-  snapshot(): unknown {
-    return { v: 1, sessions: this.#table.entries() };
-  }
-
-  restore(state: unknown): void {
-    if (!isObj(state) || state['v'] !== 1) return;
-    this.#table.load(state['sessions'], decodeSession);
-  }
 
   #completed(text: string): void {
     const id = messageIdOf(text);
-    if (id !== null && text.startsWith('Completed', id.end)) this.#table.delete(`m|${this.#scope}|${id.id}`);
+    if (id !== null && text.startsWith('Completed', id.end)) this.table.delete(`m|${this.#scope}|${id.id}`);
   }
 
   /** `<=`: a message received; over TLS when it has `X=` (or `P=esmtps` with the cipher not logged). */
@@ -136,25 +118,25 @@ class EximParser implements MtaParser {
   #inbound(pid: string, host: Host | null, fields: TlsFields | null, time: number, out: Outcome[]): void {
     const ip = host?.address ?? '';
     const hostKey = `h|${this.#scope}|${host?.raw ?? ''}|${fields?.x ?? ''}`;
-    const known = this.#table.get(hostKey);
+    const known = this.table.get(hostKey);
     const sameHost = known !== undefined && time - known.last <= SAME_CONNECTION_MS;
     if (pid !== '') {
       const key = `c|${this.#scope}|${pid}|${ip}`;
-      const s = this.#table.get(key);
+      const s = this.table.get(key);
       if (s !== undefined) {
-        this.#table.touch(key, s, time);
+        this.table.touch(key, s, time);
         return;
       }
       // A reject line without a pid (mainlog) earlier in the same connection already counted it.
-      if (sameHost) this.#table.delete(hostKey);
-      this.#table.add(key, { kind: 'c', last: time, hosts: {} }, out);
+      if (sameHost) this.table.delete(hostKey);
+      this.table.add(key, { kind: 'c', last: time, hosts: {} }, out);
       if (sameHost) return;
     } else {
       if (sameHost) {
-        this.#table.touch(hostKey, known, time);
+        this.table.touch(hostKey, known, time);
         return;
       }
-      this.#table.add(hostKey, { kind: 'h', last: time, hosts: {} }, out);
+      this.table.add(hostKey, { kind: 'h', last: time, hosts: {} }, out);
     }
     out.push({
       kind: 'handshake',
@@ -306,12 +288,12 @@ class EximParser implements MtaParser {
 
   #message(id: string, time: number, out: Outcome[]): EximSession {
     const key = `m|${this.#scope}|${id}`;
-    let s = this.#table.get(key);
+    let s = this.table.get(key);
     if (s === undefined) {
       s = { kind: 'm', last: time, hosts: {} };
-      this.#table.add(key, s, out);
+      this.table.add(key, s, out);
     } else {
-      this.#table.touch(key, s, time);
+      this.table.touch(key, s, time);
     }
     return s;
   }

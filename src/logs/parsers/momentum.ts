@@ -11,7 +11,7 @@
  * or the connection stage (15 during STARTTLS, 16 after STARTTLS, 17 handshaking TLS).
  * Records of one connection share the connection id (field 3), which folds them into one attempt.
  */
-import { SessionTable, isNum, isObj } from './session-table.js';
+import { TableParser, isNum, isObj } from './session-table.js';
 import type { TableEntry } from './session-table.js';
 import { normaliseProtocol } from './tls-names.js';
 import type {
@@ -19,7 +19,6 @@ import type {
   LineResult,
   LogLine,
   MtaFormat,
-  MtaParser,
   Outcome,
   ParserOptions,
   Trust,
@@ -123,12 +122,11 @@ function responseReason(text: string, stage: number): FailureReason | null {
 
 type MomentumSession = TableEntry;
 
-class MomentumParser implements MtaParser {
+class MomentumParser extends TableParser<MomentumSession> {
   readonly mta = 'momentum' as const;
-  readonly #table: SessionTable<MomentumSession>;
 
   constructor(options: ParserOptions) {
-    this.#table = new SessionTable<MomentumSession>(options, () => null);
+    super(options, () => null, (v) => (isObj(v) && isNum(v['last']) ? { last: v['last'] } : null));
   }
 
   push(line: LogLine): LineResult {
@@ -142,7 +140,7 @@ class MomentumParser implements MtaParser {
     const f = m.split('@');
     const block = tlsBlock(f);
     let outcome: Outcome | null = null;
-    const time = this.#table.stamp(line.time);
+    const time = this.table.stamp(line.time);
     if (type === 'R' || type === 'D') {
       if (block === null || !block.established) return NOTHING;
       const ip = type === 'R' ? f[9] : f[11];
@@ -177,33 +175,17 @@ class MomentumParser implements MtaParser {
       }
     }
     const key = `${line.host}|${f[3]!}`;
-    const s = this.#table.get(key);
+    const s = this.table.get(key);
     if (f[3] !== '' && s !== undefined) {
-      this.#table.touch(key, s, time);
+      this.table.touch(key, s, time);
       return NOTHING;
     }
     const out: Outcome[] = [];
-    if (f[3] !== '') this.#table.add(key, { last: time }, out);
+    if (f[3] !== '') this.table.add(key, { last: time }, out);
     out.push(outcome);
     return { outcomes: out, unparsed: false };
   }
 
-  expire(now: number): Outcome[] {
-    return this.#table.expire(now);
-  }
-
-  drain(): Outcome[] {
-    return this.#table.drain();
-  }
-
-  snapshot(): unknown {
-    return { v: 1, sessions: this.#table.entries() };
-  }
-
-  restore(state: unknown): void {
-    if (!isObj(state) || state['v'] !== 1) return;
-    this.#table.load(state['sessions'], (v) => (isObj(v) && isNum(v['last']) ? { last: v['last'] } : null));
-  }
 }
 
 export const momentumFormat: MtaFormat = {

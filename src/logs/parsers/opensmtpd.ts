@@ -10,7 +10,7 @@
  */
 import { ioReason, parseSmtpdLine } from './opensmtpd-lines.js';
 import type { SmtpdEvent } from './opensmtpd-lines.js';
-import { SessionTable, isNum, isObj } from './session-table.js';
+import { TableParser, isNum, isObj } from './session-table.js';
 import type { TableEntry } from './session-table.js';
 import { isReason, isTrust } from './tls-names.js';
 import type {
@@ -20,7 +20,6 @@ import type {
   LineResult,
   LogLine,
   MtaFormat,
-  MtaParser,
   Outcome,
   ParserOptions,
 } from './types.js';
@@ -47,24 +46,23 @@ function looksTls(message: string): boolean {
   return TLS_WORDS.test(message.replaceAll('STARTTLS', ''));
 }
 
-class OpensmtpdParser implements MtaParser {
+class OpensmtpdParser extends TableParser<SmtpdSession> {
   readonly mta = 'opensmtpd' as const;
-  readonly #table: SessionTable<SmtpdSession>;
 
   constructor(options: ParserOptions) {
-    this.#table = new SessionTable<SmtpdSession>(options, (s) => s.pending);
+    super(options, (s) => s.pending, decodeSession);
   }
 
   push(line: LogLine): LineResult {
     const ev = parseSmtpdLine(line.message);
     if (ev === null) return NOTHING;
     const key = `${line.host}|${ev.id}`;
-    const s = this.#table.get(key);
+    const s = this.table.get(key);
     const unparsed = ev.type === 'other' && looksTls(line.message);
     if (s === undefined && (ev.type === 'other' || ev.type === 'close')) {
       return unparsed ? { outcomes: [], unparsed } : NOTHING;
     }
-    const time = this.#table.stamp(line.time);
+    const time = this.table.stamp(line.time);
     const out: Outcome[] = [];
     this.#apply(key, s, ev, time, out);
     return out.length === 0 && !unparsed ? NOTHING : { outcomes: out, unparsed };
@@ -72,12 +70,12 @@ class OpensmtpdParser implements MtaParser {
 
   #apply(key: string, existing: SmtpdSession | undefined, ev: SmtpdEvent, time: number, out: Outcome[]): void {
     if (ev.type === 'open') {
-      if (existing !== undefined) this.#table.closeInto(key, out);
-      this.#table.add(key, { dir: ev.dir, peer: ev.peer, pending: null, done: false, hint: '', last: time }, out);
+      if (existing !== undefined) this.table.closeInto(key, out);
+      this.table.add(key, { dir: ev.dir, peer: ev.peer, pending: null, done: false, hint: '', last: time }, out);
       return;
     }
     const s = existing ?? this.#create(key, ev.dir, time, out);
-    this.#table.touch(key, s, time);
+    this.table.touch(key, s, time);
     switch (ev.type) {
       case 'tls':
         this.#settle(s, out);
@@ -128,7 +126,7 @@ class OpensmtpdParser implements MtaParser {
             s.done = true;
           }
         }
-        if (ev.closes) this.#table.closeInto(key, out);
+        if (ev.closes) this.table.closeInto(key, out);
         return;
       case 'fallback':
         this.#settle(s, out);
@@ -138,7 +136,7 @@ class OpensmtpdParser implements MtaParser {
         s.hint = '';
         return;
       case 'close':
-        this.#table.closeInto(key, out);
+        this.table.closeInto(key, out);
         return;
       case 'other':
         this.#settle(s, out);
@@ -159,26 +157,10 @@ class OpensmtpdParser implements MtaParser {
 
   #create(key: string, dir: Direction, time: number, out: Outcome[]): SmtpdSession {
     const s: SmtpdSession = { dir, peer: '', pending: null, done: false, hint: '', last: time };
-    this.#table.add(key, s, out);
+    this.table.add(key, s, out);
     return s;
   }
 
-  expire(now: number): Outcome[] {
-    return this.#table.expire(now);
-  }
-
-  drain(): Outcome[] {
-    return this.#table.drain();
-  }
-
-  snapshot(): unknown {
-    return { v: 1, sessions: this.#table.entries() };
-  }
-
-  restore(state: unknown): void {
-    if (!isObj(state) || state['v'] !== 1) return;
-    this.#table.load(state['sessions'], decodeSession);
-  }
 }
 
 function decodeSession(v: unknown): SmtpdSession | null {

@@ -10,7 +10,7 @@
  * the same process that is not a detail of it.
  */
 import { reasonFromOpenSsl, reasonFromX509 } from './openssl-errors.js';
-import { SessionTable, isNum, isObj } from './session-table.js';
+import { TableParser, isNum, isObj } from './session-table.js';
 import type { TableEntry } from './session-table.js';
 import { isReason, isTrust, normaliseProtocol } from './tls-names.js';
 import type {
@@ -19,7 +19,6 @@ import type {
   LineResult,
   LogLine,
   MtaFormat,
-  MtaParser,
   Outcome,
   ParserOptions,
   Trust,
@@ -53,12 +52,11 @@ const CHATTER = new RegExp(
   ].join(''),
 );
 
-class SendmailParser implements MtaParser {
+class SendmailParser extends TableParser<SmSession> {
   readonly mta = 'sendmail' as const;
-  readonly #table: SessionTable<SmSession>;
 
   constructor(options: ParserOptions) {
-    this.#table = new SessionTable<SmSession>(options, (s) => s.pending);
+    super(options, (s) => s.pending, decodeSession);
   }
 
   push(line: LogLine): LineResult {
@@ -66,7 +64,7 @@ class SendmailParser implements MtaParser {
     // Solaris syslogd inserts a message id: `[ID 702911 mail.notice] `.
     if (m.startsWith('[ID ')) m = m.replace(SOLARIS_ID, '');
     const key = `${line.host}|${line.pid}`;
-    const s = this.#table.get(key);
+    const s = this.table.get(key);
     const tlsLine = m.startsWith('STARTTLS') || m.startsWith('ruleset=tls_');
     if (!tlsLine) {
       if (s === undefined) return NOTHING;
@@ -76,10 +74,10 @@ class SendmailParser implements MtaParser {
         const relay = /, relay=([^,]*)/.exec(m);
         if (relay && m.includes(' to=')) s.pending.peer = relayPeer(relay[1]!);
       }
-      this.#table.closeInto(key, out);
+      this.table.closeInto(key, out);
       return out.length === 0 ? NOTHING : { outcomes: out, unparsed: false };
     }
-    const time = this.#table.stamp(line.time);
+    const time = this.table.stamp(line.time);
     const out: Outcome[] = [];
 
     const sum = SUMMARY.exec(m);
@@ -150,22 +148,6 @@ class SendmailParser implements MtaParser {
     return { outcomes: [], unparsed: true };
   }
 
-  expire(now: number): Outcome[] {
-    return this.#table.expire(now);
-  }
-
-  drain(): Outcome[] {
-    return this.#table.drain();
-  }
-
-  snapshot(): unknown {
-    return { v: 1, sessions: this.#table.entries() };
-  }
-
-  restore(state: unknown): void {
-    if (!isObj(state) || state['v'] !== 1) return;
-    this.#table.load(state['sessions'], decodeSession);
-  }
 
   /**
    * A `tls_server`/`tls_client` ruleset rejected the session: it decides a pending handshake
@@ -199,11 +181,11 @@ class SendmailParser implements MtaParser {
       } else if (pending.peer === '' && relay !== '') {
         pending.peer = relayPeer(relay);
       }
-      this.#table.closeInto(key, out);
+      this.table.closeInto(key, out);
       return;
     }
     const hint = s?.hint ?? '';
-    if (s !== undefined) this.#table.delete(key);
+    if (s !== undefined) this.table.delete(key);
     // On the server side a missing STARTTLS is the client's choice, not a failed attempt.
     if (!client && (arg1 === 'NONE' || arg1 === 'CLEAR')) return;
     out.push({
@@ -220,13 +202,13 @@ class SendmailParser implements MtaParser {
   #fresh(key: string, s: SmSession | undefined, time: number, out: Outcome[]): SmSession {
     if (s !== undefined && s.pending !== null) {
       const hint = s.hint;
-      this.#table.closeInto(key, out);
+      this.table.closeInto(key, out);
       const next = this.#create(key, time, out);
       next.hint = hint;
       return next;
     }
     if (s !== undefined) {
-      this.#table.touch(key, s, time);
+      this.table.touch(key, s, time);
       return s;
     }
     return this.#create(key, time, out);
@@ -234,7 +216,7 @@ class SendmailParser implements MtaParser {
 
   #create(key: string, time: number, out: Outcome[]): SmSession {
     const s: SmSession = { last: time, pending: null, weak: false, hint: '' };
-    this.#table.add(key, s, out);
+    this.table.add(key, s, out);
     return s;
   }
 }

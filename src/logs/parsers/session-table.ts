@@ -3,7 +3,7 @@
  * is closed (and its best-known outcome emitted) when it has been idle longer than `sessionTtlMs` by
  * log time, when the table is over `maxSessions`, or at the end of input.
  */
-import type { Outcome, ParserOptions } from './types.js';
+import type { LineResult, LogLine, Mta, MtaParser, Outcome, ParserOptions } from './types.js';
 
 export interface TableEntry {
   /** Log time (ms since the epoch) of the last line that touched this session. */
@@ -122,4 +122,38 @@ export function isNum(v: unknown): v is number {
 /** True for a plain object (not an array). */
 export function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The part every table-based parser shares: expiry, draining, and the JSON snapshot of its sessions.
+ * Subclasses read lines in `push` and keep their sessions in `table`.
+ */
+export abstract class TableParser<S extends TableEntry> implements MtaParser {
+  abstract readonly mta: Mta;
+  protected readonly table: SessionTable<S>;
+  readonly #decode: (value: unknown) => S | null;
+
+  constructor(options: ParserOptions, close: CloseFn<S>, decode: (value: unknown) => S | null) {
+    this.table = new SessionTable<S>(options, close);
+    this.#decode = decode;
+  }
+
+  abstract push(line: LogLine): LineResult;
+
+  expire(now: number): Outcome[] {
+    return this.table.expire(now);
+  }
+
+  drain(): Outcome[] {
+    return this.table.drain();
+  }
+
+  snapshot(): unknown {
+    return { v: 1, sessions: this.table.entries() };
+  }
+
+  restore(state: unknown): void {
+    if (!isObj(state) || state['v'] !== 1) return;
+    this.table.load(state['sessions'], this.#decode);
+  }
 }

@@ -5,12 +5,12 @@ import { postfixFormat } from '../../../src/logs/parsers/postfix.js';
 import { parseSyslogLine } from '../../../src/logs/parsers/syslog.js';
 import { DEFAULT_PARSER_OPTIONS } from '../../../src/logs/parsers/types.js';
 import type { FailureOutcome, HandshakeOutcome, LogLine, Outcome, ParserOptions } from '../../../src/logs/parsers/types.js';
+import { assertManifestOutcome, filesOf } from '../../helpers/manifest-outcome.js';
 import { CORPUS_NOW, corpusPath, linesOf, manifest, replayFile, replayLines } from '../../helpers/corpus.js';
 
 const POSTFIX = manifest().filter((e) => e.mta === 'postfix');
 
 /** The manifest's `cert_verify_failed` is the coarse class of every certificate verdict. */
-const CERT_REASONS = ['cert_untrusted', 'cert_expired', 'cert_hostname_mismatch', 'cert_verify_failed'];
 
 /** What the X509 text of these files says, beyond the manifest's coarse class. */
 const REFINED: Record<string, string> = {
@@ -18,9 +18,6 @@ const REFINED: Record<string, string> = {
   'postfix/out10b_cert_wrong_name_secure.log': 'cert_hostname_mismatch', // num=62:hostname mismatch
 };
 
-function filesOf(e: (typeof POSTFIX)[number]): string[] {
-  return [e.file, ...(e.variant_files ?? [])];
-}
 
 function withoutTime(o: Outcome): Omit<Outcome, 'time'> {
   const { time: _time, ...rest } = o;
@@ -38,33 +35,7 @@ for (const e of POSTFIX) {
   for (const file of filesOf(e)) {
     test(`manifest: ${file}`, () => {
       const out = replayFile(corpusPath(file), 'postfix');
-      const x = e.expected;
-      if (x.outcome === 'none') {
-        assert.equal(out, []);
-        return;
-      }
-      assert.is(out.length, 1, JSON.stringify(out));
-      const o = out[0]!;
-      assert.is(o.mta, 'postfix');
-      assert.is(o.direction, e.direction);
-      assert.ok(o.peer.length > 0, 'peer');
-      assert.ok(Number.isFinite(o.time), 'time');
-      if (x.outcome === 'success') {
-        assert.is(o.kind, 'handshake');
-        const h = o as HandshakeOutcome;
-        assert.is(h.protocol, x.protocol);
-        assert.is(h.cipher, x.cipher);
-        assert.is(h.trust, x.trust);
-        return;
-      }
-      assert.is(o.kind, 'failure');
-      const f = o as FailureOutcome;
-      if (x.reason === 'cert_verify_failed') assert.ok(CERT_REASONS.includes(f.reason), f.reason);
-      else assert.is(f.reason, x.reason);
-      if (REFINED[file] !== undefined) assert.is(f.reason, REFINED[file]);
-      if (x.protocol !== undefined) assert.is(f.protocol, x.protocol);
-      if (x.cipher !== undefined) assert.is(f.cipher, x.cipher);
-      if (x.trust !== undefined) assert.is(f.trust, x.trust);
+      assertManifestOutcome(e, out, { refined: REFINED[file], sessionFieldsWhenGiven: true });
     });
   }
 }
