@@ -6,7 +6,8 @@ import { createDispatcher } from '../logs/dispatcher.js';
 import { FORMAT_NAMES } from '../logs/parsers/registry.js';
 import { DEFAULT_PARSER_OPTIONS, type Mta } from '../logs/parsers/types.js';
 import { formatReportText } from '../report/format-text.js';
-import { forEachLineBatch, openLogStream } from '../report/read-lines.js';
+import type { LineBatch } from '../logs/source/line-splitter.js';
+import { forEachFileLineRanges, forEachLineRanges } from '../report/read-lines.js';
 import { ReportAccumulator } from '../report/summary.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandIo } from './io.js';
 
@@ -66,14 +67,19 @@ export async function runReportCommand(args: string[], io: CommandIo, now: () =>
   const dispatcher = createDispatcher(values.format as 'auto' | Mta, DEFAULT_PARSER_OPTIONS, now);
   for (const file of positionals) {
     try {
-      const stream = file === '-' ? io.stdin : await openLogStream(file);
-      await forEachLineBatch(stream, (lines) => {
-        acc.linesRead += lines.length;
-        for (const line of lines) {
-          const r = dispatcher.push(line);
-          for (const o of r.outcomes) acc.add(o);
+      const onBatch = (batch: LineBatch): void => {
+        const { count, buf, starts, ends, texts } = batch;
+        acc.linesRead += count;
+        const t = now();
+        for (let i = 0; i < count; i++) {
+          const end = ends[i]!;
+          const r = end >= 0 ? dispatcher.pushBytes(buf, starts[i]!, end, t) : dispatcher.push(texts[-1 - end]!);
+          const outcomes = r.outcomes;
+          for (let k = 0; k < outcomes.length; k++) acc.add(outcomes[k]!);
         }
-      });
+      };
+      if (file === '-') await forEachLineRanges(io.stdin, onBatch);
+      else await forEachFileLineRanges(file, onBatch);
     } catch (err) {
       io.stderr(`smtp-tls-exporter report: cannot read ${file}: ${errorMessage(err)}\n`);
       return EXIT_FAILURE;

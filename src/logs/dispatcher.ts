@@ -4,7 +4,7 @@
  * the formats that have a native log shape (Exim mainlog, Momentum). Lines of other programs are
  * dropped before any parser sees them.
  */
-import { parseSyslogLine } from './parsers/syslog.js';
+import { newHeaderScan, parseSyslogLine, scanSyslogHeader } from './parsers/syslog.js';
 import { MTA_FORMATS } from './parsers/registry.js';
 import type { LogLine, Mta, MtaFormat, MtaParser, Outcome, ParserOptions } from './parsers/types.js';
 
@@ -17,6 +17,13 @@ export interface DispatchResult {
 
 export interface Dispatcher {
   push(raw: string): DispatchResult;
+  /**
+   * Same as push for the line `buf[start, end)` (UTF-8, without its line terminator), without turning
+   * lines that no parser wants into strings. The bytes are only read during the call. `now` is the
+   * wall clock to read year-less timestamps against (default: the dispatcher's clock), so that a batch
+   * of lines read together can share one reading of it.
+   */
+  pushBytes(buf: Buffer, start: number, end: number, now?: number): DispatchResult;
   /** Same as push for a line whose header was already taken apart (journald). */
   pushLine(line: LogLine, mta: Mta): DispatchResult;
   expire(now: number): Outcome[];
@@ -27,7 +34,29 @@ export interface Dispatcher {
   restore(state: unknown): void;
 }
 
-const IGNORED: DispatchResult = Object.freeze({ status: 'ignored', outcomes: [] }) as DispatchResult;
+const NO_OUTCOMES = Object.freeze([]) as unknown as Outcome[];
+const IGNORED: DispatchResult = Object.freeze({ status: 'ignored', outcomes: NO_OUTCOMES }) as DispatchResult;
+const TLS_NOTHING: DispatchResult = Object.freeze({ status: 'tls', outcomes: NO_OUTCOMES }) as DispatchResult;
+const UNPARSED_NOTHING: DispatchResult = Object.freeze({ status: 'unparsed', outcomes: NO_OUTCOMES }) as DispatchResult;
+
+/** Program tags seen in byte form, so that a known tag costs neither a string nor a map lookup by string. */
+interface ProgramEntry {
+  bytes: Buffer;
+  program: string;
+  format: MtaFormat | null;
+}
+
+const PROGRAM_SLOTS = 1024; // powers of two
+const PID_SLOTS = 4096;
+
+/** Node's Buffer decoders without the argument handling of toString() (they exist on every Buffer). */
+type FastBuffer = Buffer & { utf8Slice(start: number, end: number): string; latin1Slice(start: number, end: number): string };
+
+function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== buf[start + i]) return false;
+  return true;
+}
 
 export function createDispatcher(
   format: 'auto' | Mta,
@@ -61,24 +90,75 @@ export function createDispatcher(
   const feed = (f: MtaFormat, line: LogLine): DispatchResult => {
     if (!(line.time <= latest)) latest = Number.isNaN(line.time) ? latest : line.time;
     const r = parserFor(f).push(line);
+    if (r.outcomes.length === 0) return r.unparsed ? UNPARSED_NOTHING : TLS_NOTHING;
     if (r.unparsed) return { status: 'unparsed', outcomes: r.outcomes };
     return { status: 'tls', outcomes: r.outcomes };
   };
 
+  const pushString = (raw: string, t: number): DispatchResult => {
+    const line = parseSyslogLine(raw, t);
+    if (line) {
+      const f = formatForProgram(line.program);
+      return f ? feed(f, line) : IGNORED;
+    }
+    const year = new Date(t).getFullYear();
+    for (const f of natives) {
+      const native = f.parseNative!(raw, year);
+      if (native) return feed(f, native);
+    }
+    return IGNORED;
+  };
+
+  // ---- the byte path: the header is read in place, strings are made only for lines a parser takes
+  const scan = newHeaderScan();
+  const programs: (ProgramEntry | undefined)[] = new Array<ProgramEntry | undefined>(PROGRAM_SLOTS);
+  let hostText = '';
+  const pidNumbers = new Int32Array(PID_SLOTS).fill(-1);
+  const pidTexts: string[] = new Array<string>(PID_SLOTS).fill('');
+
+  const programAt = (buf: FastBuffer, start: number, end: number, hash: number): ProgramEntry => {
+    const slot = hash & (PROGRAM_SLOTS - 1);
+    const e = programs[slot];
+    if (e !== undefined && sameBytes(e.bytes, buf, start, end)) return e;
+    // the tag is ASCII (scanSyslogHeader checked), so latin1 is its UTF-8 decoding
+    const program = buf.latin1Slice(start, end);
+    const fresh: ProgramEntry = { bytes: Buffer.from(buf.subarray(start, end)), program, format: formatForProgram(program) };
+    programs[slot] = fresh;
+    return fresh;
+  };
+
+  const pidAt = (buf: FastBuffer, start: number, end: number, value: number): string => {
+    if (start === end) return '';
+    if (value < 0) return buf.latin1Slice(start, end);
+    const slot = value & (PID_SLOTS - 1);
+    if (pidNumbers[slot] === value) return pidTexts[slot]!;
+    const text = buf.latin1Slice(start, end);
+    pidNumbers[slot] = value;
+    pidTexts[slot] = text;
+    return text;
+  };
+
   return {
     push(raw) {
-      const t = now();
-      const line = parseSyslogLine(raw, t);
-      if (line) {
-        const f = formatForProgram(line.program);
-        return f ? feed(f, line) : IGNORED;
+      return pushString(raw, now());
+    },
+    pushBytes(buf, start, end, at) {
+      const t = at ?? now();
+      if (!scanSyslogHeader(buf, start, end, t, scan)) return pushString((buf as FastBuffer).utf8Slice(start, end), t);
+      const p = programAt(buf as FastBuffer, scan.programStart, scan.programEnd, scan.programHash);
+      if (p.format === null) return IGNORED;
+      if (!scan.sameHost) {
+        hostText = (buf as FastBuffer).latin1Slice(scan.hostStart, scan.hostEnd);
+        scan.knownHost = Buffer.from(buf.subarray(scan.hostStart, scan.hostEnd));
       }
-      const year = new Date(t).getFullYear();
-      for (const f of natives) {
-        const native = f.parseNative!(raw, year);
-        if (native) return feed(f, native);
-      }
-      return IGNORED;
+      const line: LogLine = {
+        time: scan.time,
+        host: hostText,
+        program: p.program,
+        pid: pidAt(buf as FastBuffer, scan.pidStart, scan.pidEnd, scan.pidValue),
+        message: (buf as FastBuffer).utf8Slice(scan.messageStart, scan.messageEnd),
+      };
+      return feed(p.format, line);
     },
     pushLine(line, mta) {
       const f = formats.find((x) => x.mta === mta);

@@ -40,6 +40,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     for (const o of outcomes) metrics.recordOutcome(o);
   };
 
+  const sampleDue = (): boolean => lastLineAt - lastSample >= SAMPLE_EVERY_MS;
+  const sample = (line: string): void => {
+    lastSample = lastLineAt;
+    logger.debug('unparsed TLS line (one sample per minute)', { path: id, line: line.slice(0, 500) });
+  };
+
   const handlers: SourceHandlers = {
     lines(batch) {
       lastLineAt = now();
@@ -50,10 +56,24 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         if (r.outcomes.length > 0) record(r.outcomes);
         if (r.status === 'unparsed') {
           unparsed++;
-          if (lastLineAt - lastSample >= SAMPLE_EVERY_MS) {
-            lastSample = lastLineAt;
-            logger.debug('unparsed TLS line (one sample per minute)', { path: id, line: line.slice(0, 500) });
-          }
+          if (sampleDue()) sample(line);
+        }
+      }
+      if (unparsed > 0) metrics.linesUnparsed(id, unparsed);
+    },
+    lineRanges(batch) {
+      lastLineAt = now();
+      const count = batch.count;
+      metrics.linesRead(id, count);
+      const { buf, starts, ends, texts } = batch;
+      let unparsed = 0;
+      for (let i = 0; i < count; i++) {
+        const end = ends[i]!;
+        const r = end >= 0 ? dispatcher.pushBytes(buf, starts[i]!, end, lastLineAt) : dispatcher.push(texts[-1 - end]!);
+        if (r.outcomes.length > 0) record(r.outcomes);
+        if (r.status === 'unparsed') {
+          unparsed++;
+          if (sampleDue()) sample(batch.text(i));
         }
       }
       if (unparsed > 0) metrics.linesUnparsed(id, unparsed);

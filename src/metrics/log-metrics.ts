@@ -26,20 +26,57 @@ export interface LogMetrics {
 
 type Inc = { inc(n?: number): void };
 
+interface Series {
+  count: number;
+  /** What the prom-client child has been told so far. */
+  reported: number;
+  child: Inc;
+}
+
+/** The map under `key` in `m`, created when missing. */
+function level<V>(m: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let next = m.get(key);
+  if (next === undefined) {
+    next = new Map<string, V>();
+    m.set(key, next);
+  }
+  return next;
+}
+
 export function createLogMetrics(registry: Registry, options: LogMetricsOptions): LogMetrics {
   const now = options.now ?? Date.now;
-  const handshakes = new Counter({
+  // Outcomes are counted in plain numbers found through nested maps of the label values (no label
+  // object, no joined key per event); the prom-client counters catch up when they are collected.
+  const handshakeSeries = new Map<string, Map<string, Map<string, Map<string, Map<string, Series>>>>>();
+  const failureSeries = new Map<string, Map<string, Map<string, Series>>>();
+  const pending: Series[] = [];
+  const sync = (): void => {
+    for (const s of pending) {
+      if (s.count !== s.reported) {
+        s.child.inc(s.count - s.reported);
+        s.reported = s.count;
+      }
+    }
+  };
+  const handshakes: Counter<string> = new Counter({
     name: 'smtp_tls_handshakes_total',
     help: 'Completed TLS handshakes seen in the mail logs.',
     labelNames: ['mta', 'direction', 'protocol', 'cipher', 'trust'],
     registers: [registry],
+    collect: sync,
   });
-  const failures = new Counter({
+  const failures: Counter<string> = new Counter({
     name: 'smtp_tls_handshake_failures_total',
     help: 'TLS attempts seen in the mail logs that did not give a usable session, by normalised reason.',
     labelNames: ['mta', 'direction', 'reason'],
     registers: [registry],
+    collect: sync,
   });
+  const newSeries = (child: Inc): Series => {
+    const s: Series = { count: 0, reported: 0, child };
+    pending.push(s);
+    return s;
+  };
   const topK = new PeerTopK({ windowMs: options.peerWindowMs, k: options.peerTop });
   const peerGauge = new Gauge({
     name: 'smtp_tls_peer_failures',
@@ -48,7 +85,7 @@ export function createLogMetrics(registry: Registry, options: LogMetricsOptions)
     registers: [registry],
     collect() {
       this.reset();
-      for (const p of topK.top(now())) this.labels(p.direction, p.peer, p.reason).set(p.count);
+      for (const p of topK.top(now())) this.set({ direction: p.direction, peer: p.peer, reason: p.reason }, p.count);
     },
   });
   void peerGauge;
@@ -96,7 +133,7 @@ export function createLogMetrics(registry: Registry, options: LogMetricsOptions)
     },
   });
 
-  // Children are looked up by a precomputed key: label objects per event are measurably slower.
+  // Per-source children, looked up by a precomputed key rather than a label object per batch.
   const children = new Map<string, Inc>();
   const child = (key: string, make: () => Inc): Inc => {
     let c = children.get(key);
@@ -110,12 +147,25 @@ export function createLogMetrics(registry: Registry, options: LogMetricsOptions)
   return {
     recordOutcome(o) {
       if (o.kind === 'handshake') {
-        const key = `h\u0000${o.mta}\u0000${o.direction}\u0000${o.protocol}\u0000${o.cipher}\u0000${o.trust}`;
-        child(key, () => handshakes.labels(o.mta, o.direction, o.protocol, o.cipher, o.trust)).inc();
+        const byDirection = level(handshakeSeries, o.mta);
+        const byProtocol = level(byDirection, o.direction);
+        const byCipher = level(byProtocol, o.protocol);
+        const byTrust = level(byCipher, o.cipher);
+        let s = byTrust.get(o.trust);
+        if (s === undefined) {
+          s = newSeries(handshakes.labels(o.mta, o.direction, o.protocol, o.cipher, o.trust));
+          byTrust.set(o.trust, s);
+        }
+        s.count++;
         return;
       }
-      const key = `f\u0000${o.mta}\u0000${o.direction}\u0000${o.reason}`;
-      child(key, () => failures.labels(o.mta, o.direction, o.reason)).inc();
+      const byReason = level(level(failureSeries, o.mta), o.direction);
+      let s = byReason.get(o.reason);
+      if (s === undefined) {
+        s = newSeries(failures.labels(o.mta, o.direction, o.reason));
+        byReason.set(o.reason, s);
+      }
+      s.count++;
       if (o.peer) topK.add(o.direction, o.peer, o.reason, now());
     },
     linesRead(path, n) {

@@ -35,8 +35,7 @@ function localYear(now: number): number {
  */
 const hourStarts = new Map<number, number>();
 
-function localTime(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
-  const key = ((year * 12 + month) * 32 + day) * 24 + hour;
+function hourStart(key: number, year: number, month: number, day: number, hour: number): number {
   let start = hourStarts.get(key);
   if (start === undefined) {
     if (hourStarts.size >= 4096) hourStarts.clear();
@@ -44,6 +43,11 @@ function localTime(year: number, month: number, day: number, hour: number, minut
     if (new Date(year, month, day, hour, 59, 59).getTime() - start !== 3_599_000) start = Number.NaN;
     hourStarts.set(key, start);
   }
+  return start;
+}
+
+function localTime(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const start = hourStart(((year * 12 + month) * 32 + day) * 24 + hour, year, month, day, hour);
   if (Number.isNaN(start)) return new Date(year, month, day, hour, minute, second).getTime();
   return start + minute * 60_000 + second * 1000;
 }
@@ -74,4 +78,212 @@ export function parseSyslogLine(raw: string, now: number): LogLine | null {
   // Files copied from other systems may end their lines with CRLF.
   if (message.charCodeAt(message.length - 1) === 13) message = message.slice(0, -1);
   return { time, host: m[7]!, program: m[8]!, pid: m[9] ?? '', message };
+}
+
+/** Where the fields of a header found by scanSyslogHeader are, as byte offsets into the buffer. */
+export interface SyslogHeaderScan {
+  time: number;
+  hostStart: number;
+  hostEnd: number;
+  /**
+   * Set by the caller: the host of an earlier line. When this line has the same host, `sameHost` is
+   * true (the host is then compared, not scanned).
+   */
+  knownHost: Uint8Array;
+  sameHost: boolean;
+  programStart: number;
+  programEnd: number;
+  /** FNV-1a hash of the program tag's bytes. */
+  programHash: number;
+  /** pidStart === pidEnd when the tag has no pid. */
+  pidStart: number;
+  pidEnd: number;
+  /** The pid as a number when it has 1 to 9 digits and no leading zero (so that it stands for one text); -1 otherwise. */
+  pidValue: number;
+  messageStart: number;
+  messageEnd: number;
+}
+
+export function newHeaderScan(): SyslogHeaderScan {
+  return {
+    time: 0,
+    hostStart: 0,
+    hostEnd: 0,
+    knownHost: new Uint8Array(0),
+    sameHost: false,
+    programStart: 0,
+    programEnd: 0,
+    programHash: 0,
+    pidStart: 0,
+    pidEnd: 0,
+    pidValue: -1,
+    messageStart: 0,
+    messageEnd: 0,
+  };
+}
+
+const SP = 0x20;
+const COLON = 0x3a;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+
+/** Month index of three ASCII bytes (`Jan` … `Dec`), or -1. */
+function monthOf(a: number, b: number, c: number): number {
+  switch ((a << 16) | (b << 8) | c) {
+    case 0x4a616e: return 0; // Jan
+    case 0x466562: return 1; // Feb
+    case 0x4d6172: return 2; // Mar
+    case 0x417072: return 3; // Apr
+    case 0x4d6179: return 4; // May
+    case 0x4a756e: return 5; // Jun
+    case 0x4a756c: return 6; // Jul
+    case 0x417567: return 7; // Aug
+    case 0x536570: return 8; // Sep
+    case 0x4f6374: return 9; // Oct
+    case 0x4e6f76: return 10; // Nov
+    case 0x446563: return 11; // Dec
+    default: return -1;
+  }
+}
+
+/** ASCII whitespace as `\s` sees it (bytes ≥ 0x80 never get this far). */
+const isSpace = (c: number): boolean => c === SP || (c >= 0x09 && c <= 0x0d);
+
+/** The hour of the previous scanned line, so that lines of the same hour skip the lookup. */
+let lastHourKey = -1;
+let lastHourStart = 0;
+
+/** localTime, with the start of the hour of the previous call kept at hand. */
+function scanTime(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const key = ((year * 12 + month) * 32 + day) * 24 + hour;
+  if (key !== lastHourKey) {
+    lastHourStart = hourStart(key, year, month, day, hour);
+    lastHourKey = key;
+  }
+  if (Number.isNaN(lastHourStart)) return new Date(year, month, day, hour, minute, second).getTime();
+  return lastHourStart + minute * 60_000 + second * 1000;
+}
+
+/**
+ * The byte-level twin of parseSyslogLine for the common case: an RFC 3164 header (optionally with a
+ * PRI) made of ASCII only. Fills `out` with what parseSyslogLine would return, as offsets into
+ * `buf[start, end)`, and returns true; returns false for anything else (RFC 3339 timestamps, bytes
+ * outside ASCII before the message, lines that are not syslog at all), which the caller then hands to
+ * parseSyslogLine as a string. The message is everything after the tag: decoding `buf` from
+ * `messageStart` gives the same text as decoding the whole line and cutting it there, because the
+ * header is ASCII.
+ */
+export function scanSyslogHeader(buf: Uint8Array, start: number, end: number, now: number, out: SyslogHeaderScan): boolean {
+  let i = start;
+  let c = i < end ? buf[i]! : 0;
+  if (c === 0x3c /* < */) {
+    let j = i + 1;
+    while (j < end && j - i <= 3 && buf[j]! - 0x30 >>> 0 <= 9) j++;
+    if (j === i + 1 || j - i > 4 || j >= end || buf[j] !== 0x3e /* > */) return false;
+    i = j + 1;
+  }
+  // `Mmm` ` {1,2}` `d{1,2}` ` ` `hh:mm:ss` ` `
+  if (i + 15 > end) return false;
+  const month = monthOf(buf[i]!, buf[i + 1]!, buf[i + 2]!);
+  if (month < 0 || buf[i + 3] !== SP) return false;
+  i += 4;
+  if (buf[i] === SP) i++;
+  let d = (buf[i]! - 0x30) >>> 0;
+  if (d > 9) return false;
+  let day = d;
+  i++;
+  d = (buf[i]! - 0x30) >>> 0;
+  if (d <= 9) {
+    day = day * 10 + d;
+    i++;
+  }
+  if (buf[i] !== SP || i + 9 > end) return false;
+  const h1 = (buf[i + 1]! - 0x30) >>> 0, h2 = (buf[i + 2]! - 0x30) >>> 0;
+  const m1 = (buf[i + 4]! - 0x30) >>> 0, m2 = (buf[i + 5]! - 0x30) >>> 0;
+  const s1 = (buf[i + 7]! - 0x30) >>> 0, s2 = (buf[i + 8]! - 0x30) >>> 0;
+  if (h1 > 9 || h2 > 9 || m1 > 9 || m2 > 9 || s1 > 9 || s2 > 9 || buf[i + 3] !== COLON || buf[i + 6] !== COLON) return false;
+  i += 9;
+  if (i >= end || buf[i] !== SP) return false;
+  i++;
+  // host: \S+ then one space
+  const hostStart = i;
+  const known = out.knownHost;
+  const kl = known.length;
+  let same = kl > 0 && i + kl < end && buf[i + kl] === SP;
+  if (same) {
+    for (let k = 0; k < kl; k++) {
+      if (buf[i + k] !== known[k]) {
+        same = false;
+        break;
+      }
+    }
+  }
+  if (same) {
+    i += kl;
+  } else {
+    while (i < end) {
+      c = buf[i]!;
+      if (c >= 0x80) return false;
+      if (isSpace(c)) break;
+      i++;
+    }
+    if (i === hostStart || i >= end || buf[i] !== SP) return false;
+  }
+  const hostEnd = i;
+  i++;
+  // program: [^\s[:]+
+  const programStart = i;
+  let hash = 0x811c9dc5;
+  while (i < end) {
+    c = buf[i]!;
+    if (c === LBRACKET || c === COLON || c === SP) break;
+    if (c >= 0x80 || (c >= 0x09 && c <= 0x0d)) return false;
+    hash = Math.imul(hash ^ c, 0x01000193);
+    i++;
+  }
+  if (i === programStart || i >= end || c === SP) return false;
+  const programEnd = i;
+  let pidStart = i;
+  let pidEnd = i;
+  let pid = 0;
+  if (c === LBRACKET) {
+    i++;
+    pidStart = i;
+    while (i < end) {
+      d = (buf[i]! - 0x30) >>> 0;
+      if (d > 9) break;
+      pid = pid * 10 + d;
+      i++;
+    }
+    if (i === pidStart || i >= end || buf[i] !== RBRACKET) return false;
+    pidEnd = i;
+    i++;
+  }
+  if (i >= end || buf[i] !== COLON) return false;
+  i++;
+  if (i < end && buf[i] === SP) i++;
+  let messageEnd = end;
+  // Files copied from other systems may end their lines with CRLF.
+  if (messageEnd > i && buf[messageEnd - 1] === 0x0d) messageEnd--;
+
+  const year = localYear(now);
+  const hour = h1 * 10 + h2;
+  const minute = m1 * 10 + m2;
+  const second = s1 * 10 + s2;
+  let time = scanTime(year, month, day, hour, minute, second);
+  if (time > now + DAY_MS) time = localTime(year - 1, month, day, hour, minute, second);
+  const pidLen = pidEnd - pidStart;
+  out.time = time;
+  out.hostStart = hostStart;
+  out.hostEnd = hostEnd;
+  out.sameHost = same;
+  out.programStart = programStart;
+  out.programEnd = programEnd;
+  out.programHash = hash >>> 0;
+  out.pidStart = pidStart;
+  out.pidEnd = pidEnd;
+  out.pidValue = pidLen === 0 || pidLen > 9 || (pidLen > 1 && buf[pidStart] === 0x30) ? -1 : pid;
+  out.messageStart = i;
+  out.messageEnd = messageEnd;
+  return true;
 }

@@ -34,7 +34,7 @@ import {
   parsePosition,
   type FilePosition,
 } from './file-position.js';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
+import { DEFAULT_MAX_LINE_BYTES, LineBatch, LineSplitter } from './line-splitter.js';
 import type { LineSource, RotationKind, SourceHandlers, SourceStatus } from './types.js';
 
 export interface FileFollowerOptions {
@@ -58,6 +58,8 @@ export interface FileFollowerOptions {
 export const DEFAULT_POLL_MS = 250;
 export const DEFAULT_ROTATE_GRACE_MS = 1000;
 export const DEFAULT_READ_CHUNK_BYTES = 1024 * 1024;
+
+const EMPTY = Buffer.alloc(0);
 
 interface Tail {
   /** -1 once closed. */
@@ -105,6 +107,8 @@ class FileFollower implements LineSource {
   private readonly maxLineBytes: number;
   private readonly chunkBytes: number;
   private buffers: [Buffer, Buffer] | null = null;
+  /** Reused for every chunk when the consumer takes byte ranges. */
+  private batch: LineBatch | null = null;
   private readonly saved: FilePosition | null;
 
   private tail: Tail | null = null;
@@ -533,8 +537,15 @@ class FileFollower implements LineSource {
 
   private deliver(t: Tail, chunk: Buffer): void {
     t.readOffset += chunk.length;
-    const lines = t.splitter.push(chunk);
-    if (lines.length > 0) this.handlers.lines(lines);
+    if (this.handlers.lineRanges) {
+      const batch = (this.batch ??= new LineBatch());
+      t.splitter.pushRanges(chunk, batch);
+      if (batch.count > 0) this.handlers.lineRanges(batch);
+      batch.clear(EMPTY);
+    } else {
+      const lines = t.splitter.push(chunk);
+      if (lines.length > 0) this.handlers.lines(lines);
+    }
     const over = t.splitter.takeOversized();
     if (over > 0) this.handlers.oversized(over);
   }

@@ -8,6 +8,63 @@
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
+/**
+ * The complete lines of one chunk without decoding them: line `i` is `buf[starts[i], ends[i])`, or,
+ * when `ends[i]` is negative, the string `texts[-1 - ends[i]]` (a line that began in an earlier chunk,
+ * or one cut to the length limit). Line terminators (`\n`, and a `\r` before it) are not included.
+ * Valid until the next push into the same batch; `buf` may be reused by its owner afterwards.
+ */
+export class LineBatch {
+  buf: Buffer = Buffer.alloc(0);
+  count = 0;
+  starts: Int32Array = new Int32Array(8192);
+  ends: Int32Array = new Int32Array(8192);
+  texts: string[] = [];
+
+  clear(buf: Buffer): void {
+    this.buf = buf;
+    this.count = 0;
+    if (this.texts.length > 0) this.texts = [];
+  }
+
+  addRange(start: number, end: number): void {
+    if (this.count === this.starts.length) this.grow();
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.count++;
+  }
+
+  addText(text: string): void {
+    if (this.count === this.starts.length) this.grow();
+    this.starts[this.count] = 0;
+    this.ends[this.count] = -1 - this.texts.length;
+    this.texts.push(text);
+    this.count++;
+  }
+
+  /** Line `i` as a string (decoding it when it is a range). */
+  text(i: number): string {
+    const e = this.ends[i]!;
+    return e < 0 ? this.texts[-1 - e]! : this.buf.toString('utf8', this.starts[i]!, e);
+  }
+
+  /** All lines as strings. */
+  toStrings(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.text(i));
+    return out;
+  }
+
+  private grow(): void {
+    const starts = new Int32Array(this.starts.length * 2);
+    const ends = new Int32Array(this.ends.length * 2);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    this.starts = starts;
+    this.ends = ends;
+  }
+}
+
 const NL = 0x0a;
 const CR = 0x0d;
 
@@ -104,6 +161,53 @@ export class LineSplitter {
       s = nl + 1;
     }
     return out;
+  }
+
+  /**
+   * The same lines as push(chunk), as ranges of `chunk` where possible (see LineBatch), written into
+   * `batch` (which is cleared first). Lines within the limit that lie wholly inside the chunk are not
+   * decoded at all.
+   */
+  pushRanges(chunk: Buffer, batch: LineBatch): void {
+    batch.clear(chunk);
+    const n = chunk.length;
+    const max = this.maxLineBytes;
+    let s = 0;
+    if (this.discarding) {
+      const nl = chunk.indexOf(NL);
+      if (nl === -1) {
+        this.discarded += n;
+        return;
+      }
+      this.discarding = false;
+      this.discarded = 0;
+      s = nl + 1;
+    } else if (this.heldLen > 0 || this.overflow > 0) {
+      const nl = chunk.indexOf(NL);
+      if (nl === -1) {
+        this.hold(chunk, 0, n);
+        return;
+      }
+      this.hold(chunk, 0, nl);
+      batch.addText(this.takeHeld());
+      s = nl + 1;
+    }
+    while (s < n) {
+      const nl = chunk.indexOf(NL, s);
+      if (nl === -1) {
+        this.hold(chunk, s, n);
+        break;
+      }
+      let e = nl;
+      if (e > s && chunk[e - 1] === CR) e--;
+      if (e - s > max) {
+        batch.addText(decodeCut(chunk, s, s + max));
+        this.oversizedCount++;
+      } else {
+        batch.addRange(s, e);
+      }
+      s = nl + 1;
+    }
   }
 
   /** Ends the current unterminated line, if any, and returns it. */

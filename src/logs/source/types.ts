@@ -1,4 +1,5 @@
 /** What a line source reports to whoever consumes its lines. */
+import type { LineBatch } from './line-splitter.js';
 
 /**
  * - `rename`: the file was moved away (logrotate `create`, rsyslog) and a new one took its place.
@@ -10,6 +11,13 @@ export type RotationKind = 'rename' | 'truncate' | 'recreate';
 export interface SourceHandlers {
   /** Complete lines, in file order, without their line terminator. */
   lines(batch: string[]): void;
+  /**
+   * Optional: the same lines as byte ranges of the chunk just read, for consumers that can skip lines
+   * without decoding them. Sources that read files call this instead of lines() when it is present
+   * (lines() still gets lines that are not part of a chunk, such as the last unterminated line of a
+   * rotated file); the batch is only valid during the call.
+   */
+  lineRanges?(batch: LineBatch): void;
   /** Called when reading switches to the new file, after the last lines of the old one. */
   rotation(kind: RotationKind): void;
   /** Number of lines that were longer than the line limit and delivered cut to it. */

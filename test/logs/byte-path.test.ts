@@ -1,0 +1,186 @@
+/**
+ * The byte path (scanSyslogHeader, Dispatcher.pushBytes) must give exactly what the string path
+ * (parseSyslogLine, Dispatcher.push) gives, for every line: real corpus lines, and headers mutated
+ * at random to hit every rule of the syslog expression.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createDispatcher, type DispatchResult } from '../../src/logs/dispatcher.js';
+import { newHeaderScan, parseSyslogLine, scanSyslogHeader } from '../../src/logs/parsers/syslog.js';
+import { DEFAULT_PARSER_OPTIONS, type LogLine } from '../../src/logs/parsers/types.js';
+import { CORPUS, CORPUS_NOW, linesOf } from '../helpers/corpus.js';
+
+function corpusFiles(dir = CORPUS): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...corpusFiles(full));
+    else if (name.endsWith('.log')) out.push(full);
+  }
+  return out;
+}
+
+const FILES = corpusFiles();
+
+/** What the scanner reports, as a LogLine (null when it declines the line). */
+function scanned(raw: string, now: number, knownHost = ''): LogLine | null {
+  const buf = Buffer.from(raw, 'utf8');
+  const scan = newHeaderScan();
+  scan.knownHost = Buffer.from(knownHost, 'latin1');
+  if (!scanSyslogHeader(buf, 0, buf.length, now, scan)) return null;
+  return {
+    time: scan.time,
+    host: buf.toString('latin1', scan.hostStart, scan.hostEnd),
+    program: buf.toString('latin1', scan.programStart, scan.programEnd),
+    pid: buf.toString('latin1', scan.pidStart, scan.pidEnd),
+    message: buf.toString('utf8', scan.messageStart, scan.messageEnd),
+  };
+}
+
+/** A deterministic pseudo-random generator, so that a failure can be reproduced. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 0x100000000;
+  };
+}
+
+const PIECES = [' ', '  ', '\t', '\r', '[', ']', ':', '<', '>', '0', '1', '9', '12', '123', 'é', '\u00a0', '\u3000', 'x', 'Nov', 'Feb', 'Foo', '-', 'T', '.'];
+
+function mutate(line: string, r: () => number): string {
+  const chars = [...line];
+  const edits = 1 + Math.floor(r() * 3);
+  for (let e = 0; e < edits; e++) {
+    const at = Math.floor(r() * Math.min(chars.length, 60));
+    const what = r();
+    if (what < 0.4) chars.splice(at, 1);
+    else if (what < 0.8) chars.splice(at, 0, PIECES[Math.floor(r() * PIECES.length)]!);
+    else chars[at] = PIECES[Math.floor(r() * PIECES.length)]!;
+  }
+  return chars.join('');
+}
+
+const SAMPLES = [
+  'Nov 23 03:11:31 vm postfix/strict/smtpd[18572]: connect from localhost[127.0.0.1]',
+  'Nov  3 03:11:31 vm postfix/smtpd[1]: x',
+  'Nov 3 03:11:31 vm postfix/smtpd[1]: x',
+  'Nov 03 03:11:31 mx postfix/smtpd[1]: x',
+  '<22>Nov 23 03:11:31 vm sm-mta[1234]: STARTTLS=server',
+  '<150>2026-11-23T03:11:31Z vm smtpd[5]: 4050fc0e44c7054d smtp connected',
+  '2026-11-23T03:11:31.123456+00:00 vm postfix/smtpd[18529]: disconnect from unknown[::1] ehlo=2',
+  'Nov 23 03:11:31 vm postfix/postlog: warning: a: b: c',
+  'Nov 23 03:11:31 vm postfix/smtpd[1]:',
+  'Nov 23 03:11:31 vm postfix/smtpd[1]:x',
+  'Nov 23 03:11:31 vm postfix/smtpd[1]: disconnect from a[1.2.3.4] starttls=0/1\r',
+  'Nov 23 03:11:31 vm postfix/smtpd[1]: café ✓ \ufffd',
+  'Nov 23 03:11:31 vm postfix/smtpd[0123]: leading zero pid',
+  'Nov 23 03:11:31 vm postfix/smtpd[12345678901234567890]: long pid',
+  'Dec 31 23:59:59 vm postfix/smtpd[1]: x',
+  'Jan  1 00:10:00 vm postfix/smtpd[1]: x',
+  'Nov 23 03:11:31 vm dovecot: imap-login: Login: user=<a@b>, TLS',
+  'Nov 23 03:11:31 héllo postfix/smtpd[1]: x',
+  'Nov 23 03:11:31 vm pöstfix/smtpd[1]: x',
+  'Nov 31 25:61:61 vm postfix/smtpd[1]: out of range but well formed',
+  'Nov 23 03:11:31 vm postfix/smtpd[]: empty pid',
+  'Nov 23 03:11:31 vm postfix/smtpd[1 ]: x',
+  'Nov 23 03:11:31  vm postfix/smtpd[1]: two spaces',
+  'Nov 23 03:11:31 vm\tpostfix/smtpd[1]: tab',
+  '2026-11-23 03:11:31 1uABCD-000123-AB <= a@b H=x [1.2.3.4] P=esmtps X=TLS1.3:TLS_AES_256_GCM_SHA384:256',
+  '',
+  'N',
+  '<1',
+  '<1>',
+];
+
+test('scanSyslogHeader equals parseSyslogLine wherever it accepts a line, and accepts every RFC 3164 ASCII header', () => {
+  const nows = [CORPUS_NOW, Date.parse('2027-01-01T00:30:00'), Date.parse('2026-03-29T01:30:00')];
+  let accepted = 0;
+  const check = (raw: string, now: number, knownHost = ''): void => {
+    const ref = parseSyslogLine(raw, now);
+    const got = scanned(raw, now, knownHost);
+    if (got !== null) {
+      accepted++;
+      assert.equal(got, ref, JSON.stringify(raw));
+    } else if (ref !== null && /^(?:<\d{1,3}>)?[A-Z][a-z]{2} /.test(raw) && /^[\x00-\x7f]*$/.test(raw.slice(0, raw.length - ref.message.length))) {
+      assert.unreachable(`declined an RFC 3164 ASCII header: ${JSON.stringify(raw)}`);
+    }
+  };
+  for (const now of nows) {
+    for (const s of SAMPLES) {
+      check(s, now);
+      check(s, now, 'vm');
+      check(s, now, 'v');
+    }
+  }
+  const r = rng(7);
+  const corpusLines = FILES.flatMap((f) => linesOf(readFileSync(f, 'utf8')));
+  for (const line of corpusLines) check(line, CORPUS_NOW, 'vm');
+  for (let i = 0; i < 20_000; i++) {
+    const base = i % 2 === 0 ? SAMPLES[i % SAMPLES.length]! : corpusLines[i % corpusLines.length]!;
+    check(mutate(base, r), nows[i % nows.length]!, i % 3 === 0 ? 'vm' : '');
+  }
+  assert.ok(accepted > 5000, `only ${accepted} lines took the byte path`);
+});
+
+function sameResult(a: DispatchResult, b: DispatchResult, what: string): void {
+  assert.is(a.status, b.status, what);
+  assert.equal(a.outcomes, b.outcomes, what);
+}
+
+test('pushBytes gives the same statuses and outcomes as push over every corpus file', () => {
+  for (const file of FILES) {
+    const lines = linesOf(readFileSync(file, 'utf8'));
+    const byString = createDispatcher('auto', DEFAULT_PARSER_OPTIONS, () => CORPUS_NOW);
+    const byBytes = createDispatcher('auto', DEFAULT_PARSER_OPTIONS, () => CORPUS_NOW);
+    // the lines of a file back to back in one buffer, as a chunk holds them
+    const chunk = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
+    let start = 0;
+    for (const line of lines) {
+      const end = chunk.indexOf(0x0a, start);
+      sameResult(byBytes.pushBytes(chunk, start, end), byString.push(line), `${file}: ${line}`);
+      start = end + 1;
+    }
+    assert.equal(byBytes.drain(), byString.drain(), file);
+    assert.equal(byBytes.snapshot(), byString.snapshot(), file);
+    assert.is(byBytes.lastLogTime(), byString.lastLogTime(), file);
+  }
+});
+
+test('pushBytes with mixed and mutated lines: same results as push, line by line', () => {
+  const r = rng(11);
+  const corpusLines = FILES.flatMap((f) => linesOf(readFileSync(f, 'utf8')));
+  const lines: string[] = [];
+  for (let i = 0; i < 30_000; i++) {
+    const base = corpusLines[Math.floor(r() * corpusLines.length)]!;
+    lines.push(r() < 0.2 ? mutate(base, r) : base);
+  }
+  for (const format of ['auto', 'postfix', 'exim'] as const) {
+    const byString = createDispatcher(format, DEFAULT_PARSER_OPTIONS, () => CORPUS_NOW);
+    const byBytes = createDispatcher(format, DEFAULT_PARSER_OPTIONS, () => CORPUS_NOW);
+    for (const line of lines) {
+      const buf = Buffer.from(`xx${line}\nyy`, 'utf8');
+      sameResult(byBytes.pushBytes(buf, 2, buf.length - 3, CORPUS_NOW), byString.push(line), `${format}: ${JSON.stringify(line)}`);
+    }
+    assert.equal(byBytes.drain(), byString.drain(), format);
+  }
+});
+
+test('pushBytes reads only its range and keeps nothing of the buffer', () => {
+  const d = createDispatcher('auto', DEFAULT_PARSER_OPTIONS, () => CORPUS_NOW);
+  const text = 'Nov 23 03:12:29 vm postfix/smtpd[18529]: connect from localhost[127.0.0.1]\n';
+  const buf = Buffer.from(text + text, 'utf8');
+  assert.is(d.pushBytes(buf, 0, text.length - 1).status, 'tls');
+  // the same bytes overwritten: the parser's memory must not change with them
+  const before = JSON.stringify(d.snapshot());
+  buf.fill(0x41);
+  assert.is(JSON.stringify(d.snapshot()), before);
+});
+
+test.run();

@@ -1,0 +1,116 @@
+/**
+ * LineSplitter.pushRanges and the file follower's lineRanges handler deliver exactly the lines that
+ * push() and the lines handler deliver, in the same order, with the same oversized counts.
+ */
+import { join } from 'node:path';
+import { renameSync, writeFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LineBatch, LineSplitter } from '../../../src/logs/source/line-splitter.js';
+import { collector, follow, sleep, tempDir, waitFor, Writer, range } from './follow-helpers.js';
+
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 0x100000000;
+  };
+}
+
+test('pushRanges gives the lines of push for random bytes in random chunks', () => {
+  for (let round = 0; round < 80; round++) {
+    const rand = rng(round + 101);
+    const max = 1 + Math.floor(rand() * 300);
+    const len = Math.floor(rand() * 20000);
+    const data = Buffer.alloc(len);
+    const pool = [0x0a, 0x0d, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9d, 0xff, 0x41, 0x20];
+    for (let i = 0; i < len; i++) data[i] = rand() < 0.5 ? pool[Math.floor(rand() * pool.length)]! : Math.floor(rand() * 256);
+    if (round % 3 === 0) for (let i = 0; i < len; i += 1 + Math.floor(rand() * 2 * max)) data[i] = 0x0a;
+    const a = new LineSplitter(max);
+    const b = new LineSplitter(max);
+    if (round % 5 === 0) {
+      a.skipToNextLine();
+      b.skipToNextLine();
+    }
+    const batch = new LineBatch();
+    const want: string[] = [];
+    const got: string[] = [];
+    for (let i = 0; i < len; ) {
+      const n = 1 + Math.floor(rand() * (rand() < 0.2 ? 3000 : 40));
+      const chunk = Buffer.from(data.subarray(i, i + n));
+      want.push(...a.push(Buffer.from(chunk)));
+      b.pushRanges(chunk, batch);
+      got.push(...batch.toStrings());
+      for (let k = 0; k < batch.count; k++) assert.is(batch.text(k), got[got.length - batch.count + k]);
+      chunk.fill(0x0a);
+      assert.is(b.pendingBytes, a.pendingBytes, `round ${round} pending`);
+      i += n;
+    }
+    assert.equal(got, want, `round ${round}`);
+    assert.is(b.takeOversized(), a.takeOversized(), `round ${round} oversized`);
+    assert.is(b.flush(), a.flush(), `round ${round} flush`);
+  }
+});
+
+test('a batch keeps ranges for lines inside the chunk and texts for the others', () => {
+  const s = new LineSplitter(8);
+  const batch = new LineBatch();
+  s.pushRanges(Buffer.from('held'), batch);
+  assert.is(batch.count, 0);
+  s.pushRanges(Buffer.from(' over\nab\r\n0123456789\n\ntail'), batch);
+  assert.equal(batch.toStrings(), ['held ove', 'ab', '01234567', '']);
+  assert.ok(batch.ends[0]! < 0, 'a line begun in an earlier chunk is a text');
+  assert.equal([batch.starts[1], batch.ends[1]], [6, 8]);
+  assert.ok(batch.ends[2]! < 0, 'a cut line is a text');
+  assert.equal([batch.starts[3], batch.ends[3]], [21, 21]);
+  assert.is(s.takeOversized(), 2);
+  assert.is(s.flush(), 'tail');
+});
+
+test('a batch grows past its initial capacity', () => {
+  const s = new LineSplitter();
+  const batch = new LineBatch();
+  s.pushRanges(Buffer.from('x\n'.repeat(50_000)), batch);
+  assert.is(batch.count, 50_000);
+  assert.is(batch.text(49_999), 'x');
+});
+
+test('the follower calls lineRanges when the consumer has it, with the same lines, across a rotation', async () => {
+  const { dir, cleanup } = tempDir();
+  const path = join(dir, 'mail.log');
+  const w = new Writer(path);
+  w.write(100);
+  const c = collector();
+  let batches = 0;
+  c.handlers.lineRanges = (batch) => {
+    batches++;
+    c.lines.push(...batch.toStrings());
+  };
+  const { src } = follow({ path, startAt: 'beginning', readChunkBytes: 4096 }, c);
+  try {
+    await src.start();
+    await w.writeSlowly(900);
+    renameSync(path, `${path}.1`);
+    w.raw('last words');
+    writeFileSync(path, '');
+    w.reopen(path);
+    w.write(500);
+    const want = [...range(1, 1000), 'last words', ...range(1001, 1500)];
+    await waitFor(() => c.lines.length >= want.length, 'all lines', 5000, () => `got ${c.lines.length}`);
+    await sleep(100);
+    assert.is(c.lines.length, want.length);
+    assert.ok(c.lines.every((l, i) => l === want[i]), 'lines in order');
+    assert.ok(batches > 10, `${batches} batches`);
+    assert.equal(c.rotations, ['rename']);
+  } finally {
+    await src.stop();
+    w.close();
+    cleanup();
+  }
+});
+
+test.run();
