@@ -1,12 +1,7 @@
 #!/usr/bin/env node
 /** The process boundary: argv, environment, standard streams, signals and exit codes live here only. */
 import { readFileSync } from 'node:fs';
-import { runDaemonCommand, DAEMON_USAGE } from './cli/daemon-command.js';
-import { runDemoCommand } from './cli/demo-command.js';
 import { EXIT_FAILURE, type CommandIo } from './cli/io.js';
-import { prepareDaemon } from './cli/prepare-daemon.js';
-import { runProbeCommand } from './cli/probe-command.js';
-import { runReportCommand } from './cli/report-command.js';
 import { errorMessage } from './errors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -29,7 +24,12 @@ async function main(argv: string[]): Promise<number> {
     cwd: process.cwd(),
     stopSignal,
   };
-  const ctx = { version: pkg.version, nodeVersion: process.versions.node, prepare: prepareDaemon };
+  // Commands are loaded when they run: `report` and `probe` start faster without the daemon's modules.
+  const daemonContext = async () => ({
+    version: pkg.version,
+    nodeVersion: process.versions.node,
+    prepare: (await import('./cli/prepare-daemon.js')).prepareDaemon,
+  });
   const [command, ...rest] = argv;
   switch (command) {
     case '--version':
@@ -37,16 +37,16 @@ async function main(argv: string[]): Promise<number> {
       io.stdout(`smtp-tls-exporter ${pkg.version} (node ${process.versions.node})\n`);
       return 0;
     case 'help':
-      io.stdout(DAEMON_USAGE);
+      io.stdout((await import('./cli/daemon-command.js')).DAEMON_USAGE);
       return 0;
     case 'report':
-      return runReportCommand(rest, io);
+      return (await import('./cli/report-command.js')).runReportCommand(rest, io);
     case 'probe':
-      return runProbeCommand(rest, io);
+      return (await import('./cli/probe-command.js')).runProbeCommand(rest, io);
     case 'demo':
-      return runDemoCommand(rest, io, ctx);
+      return (await import('./cli/demo-command.js')).runDemoCommand(rest, io, await daemonContext());
     default:
-      return runDaemonCommand(argv, io, ctx);
+      return (await import('./cli/daemon-command.js')).runDaemonCommand(argv, io, await daemonContext());
   }
 }
 

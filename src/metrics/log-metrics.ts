@@ -85,7 +85,7 @@ export function createLogMetrics(registry: Registry, options: LogMetricsOptions)
     registers: [registry],
     collect() {
       this.reset();
-      for (const p of topK.top(now())) this.set({ direction: p.direction, peer: p.peer, reason: p.reason }, p.count);
+      for (const p of topK.topCached(now())) this.set({ direction: p.direction, peer: p.peer, reason: p.reason }, p.count);
     },
   });
   void peerGauge;

@@ -1,9 +1,9 @@
 /**
  * Counts failures per (direction, peer, reason) over a sliding window with bounded memory, whatever
- * the number of distinct peers: the window is split into buckets, and each bucket is a Space-Saving
- * sketch holding at most `capacity` keys. A key evicted from a full bucket hands its count to the
- * newcomer, so heavy hitters are never lost and counts are over-estimated by at most the evicted
- * minimum (exact while fewer than `capacity` keys fail within a bucket).
+ * the number of distinct peers: the window is split into buckets, and each bucket holds at most
+ * `capacity` keys. When a bucket is full, its less frequent half is dropped in one pass (a sort per
+ * capacity/2 new keys instead of a scan per new key), so heavy hitters stay and rare peers cycle
+ * through. Counts are exact while fewer than `capacity` keys fail within a bucket.
  */
 
 export interface PeerCount {
@@ -33,6 +33,9 @@ export class PeerTopK {
   private readonly bucketCount: number;
   private readonly capacity: number;
   private readonly buckets: Bucket[] = [];
+  private cached: PeerCount[] = [];
+  private cachedAt = -Infinity;
+  private dirty = false;
 
   constructor(private readonly options: PeerTopKOptions) {
     this.bucketCount = options.buckets ?? 12;
@@ -41,6 +44,7 @@ export class PeerTopK {
   }
 
   add(direction: string, peer: string, reason: string, now: number): void {
+    this.dirty = true;
     const bucket = this.bucketFor(now);
     const key = direction + SEP + peer + SEP + reason;
     const counts = bucket.counts;
@@ -49,20 +53,28 @@ export class PeerTopK {
       counts.set(key, c + 1);
       return;
     }
-    if (counts.size < this.capacity) {
-      counts.set(key, 1);
-      return;
+    if (counts.size >= this.capacity) {
+      const keep = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, this.capacity >> 1);
+      counts.clear();
+      for (const [k, v] of keep) counts.set(k, v);
     }
-    let minKey = '';
-    let min = Infinity;
-    for (const [k, v] of counts) {
-      if (v < min) {
-        min = v;
-        minKey = k;
-      }
-    }
-    counts.delete(minKey);
-    counts.set(key, min + 1);
+    counts.set(key, 1);
+  }
+
+  /**
+   * Like `top`, but recomputed at most once per `maxAgeMs` while failures keep arriving, so that
+   * frequent scrapes do not sort the window again and again.
+   */
+  topCached(now: number, maxAgeMs = 1000): PeerCount[] {
+    if (this.dirty && now - this.cachedAt >= maxAgeMs) this.refresh(now);
+    else if (now - this.cachedAt >= this.bucketMs) this.refresh(now);
+    return this.cached;
+  }
+
+  private refresh(now: number): void {
+    this.cached = this.top(now);
+    this.cachedAt = now;
+    this.dirty = false;
   }
 
   /** The k peers with most failures in the window ending at `now`, most first. */

@@ -221,7 +221,9 @@ if (!available.ok) {
           const m = await d.metrics();
           const read = sampleValue(m, 'smtp_tls_log_lines_read_total', { path: maillog });
           const lag = sampleValue(m, 'smtp_tls_log_lag_bytes', { path: maillog });
-          return read === expectedLines && lag === 0 ? m : undefined;
+          // smtp_tls_peer_failures is recomputed at most once a second: wait until it has caught up too.
+          const peers = sampleSum(m, 'smtp_tls_peer_failures');
+          return read === expectedLines && lag === 0 && peers > 0 ? m : undefined;
         },
         WAIT_MS,
       ).catch(async (err: Error) => {

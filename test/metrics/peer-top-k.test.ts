@@ -35,4 +35,23 @@ test('failures older than the window are forgotten', () => {
   assert.equal(t.top(T0 + 200_000), []);
 });
 
+test('topCached sorts again at most once a second while failures arrive, and at once when idle buckets expire', () => {
+  const t = new PeerTopK({ windowMs: 60_000, k: 5 });
+  t.add('inbound', 'a[192.0.2.1]', 'timeout', T0);
+  assert.is(t.topCached(T0)[0]!.count, 1);
+  t.add('inbound', 'a[192.0.2.1]', 'timeout', T0 + 100);
+  assert.is(t.topCached(T0 + 200)[0]!.count, 1, 'cached within the second');
+  assert.is(t.topCached(T0 + 1000)[0]!.count, 2, 'refreshed after a second');
+  assert.equal(t.topCached(T0 + 200_000), [], 'expired with the window even without new failures');
+});
+
+test('a full bucket keeps its more frequent half', () => {
+  const t = new PeerTopK({ windowMs: 3_600_000, k: 3, capacity: 10 });
+  for (let i = 0; i < 4; i++) for (let n = 0; n <= i; n++) t.add('inbound', `p${i}[192.0.2.${i}]`, 'other', T0);
+  for (let i = 10; i < 16; i++) t.add('inbound', `q${i}[198.51.100.${i}]`, 'other', T0);
+  t.add('inbound', 'new[203.0.113.9]', 'other', T0);
+  assert.ok(t.size() <= 10);
+  assert.equal(t.top(T0).map((p) => [p.peer, p.count]), [['p3[192.0.2.3]', 4], ['p2[192.0.2.2]', 3], ['p1[192.0.2.1]', 2]]);
+});
+
 test.run();
