@@ -11,6 +11,7 @@ import { createDispatcher, type DispatchResult } from '../../src/logs/dispatcher
 import { newHeaderScan, parseSyslogLine, scanSyslogHeader } from '../../src/logs/parsers/syslog.js';
 import { DEFAULT_PARSER_OPTIONS, type LogLine } from '../../src/logs/parsers/types.js';
 import { CORPUS, CORPUS_NOW, linesOf } from '../helpers/corpus.js';
+import { rng } from '../helpers/rng.js';
 
 function corpusFiles(dir = CORPUS): string[] {
   const out: string[] = [];
@@ -39,18 +40,6 @@ function scanned(raw: string, now: number, knownHost = ''): LogLine | null {
   };
 }
 
-/** A deterministic pseudo-random generator, so that a failure can be reproduced. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
 
 const PIECES = [' ', '  ', '\t', '\r', '[', ']', ':', '<', '>', '0', '1', '9', '12', '123', 'é', '\u00a0', '\u3000', 'x', 'Nov', 'Feb', 'Foo', '-', 'T', '.'];
 

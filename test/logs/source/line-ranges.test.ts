@@ -8,18 +8,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LineBatch, LineSplitter } from '../../../src/logs/source/line-splitter.js';
 import { collector, follow, sleep, tempDir, waitFor, Writer, range } from './follow-helpers.js';
+import { rng } from '../../helpers/rng.js';
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
 
 test('pushRanges gives the lines of push for random bytes in random chunks', () => {
   for (let round = 0; round < 80; round++) {

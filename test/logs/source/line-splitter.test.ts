@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LineSplitter } from '../../../src/logs/source/line-splitter.js';
+import { rng } from '../../helpers/rng.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -31,18 +32,6 @@ function reference(data: Buffer, max: number): { lines: string[]; oversized: num
   return { lines, oversized, tail: data.length - start };
 }
 
-/** A deterministic pseudo-random generator, so a failure can be reproduced. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
 
 test('complete lines are returned and the unterminated tail is held', () => {
   const s = new LineSplitter();
