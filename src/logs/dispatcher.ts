@@ -44,6 +44,8 @@ interface ProgramEntry {
   bytes: Buffer;
   program: string;
   format: MtaFormat | null;
+  /** The format's parser, null when the lines of this tag are dropped unread. */
+  parser: MtaParser | null;
 }
 
 const PROGRAM_SLOTS = 1024; // powers of two
@@ -87,9 +89,11 @@ export function createDispatcher(
     return f;
   };
 
-  const feed = (f: MtaFormat, line: LogLine): DispatchResult => {
+  const feed = (f: MtaFormat, line: LogLine): DispatchResult => feedParser(parserFor(f), line);
+
+  const feedParser = (parser: MtaParser, line: LogLine): DispatchResult => {
     if (!(line.time <= latest)) latest = Number.isNaN(line.time) ? latest : line.time;
-    const r = parserFor(f).push(line);
+    const r = parser.push(line);
     if (r.outcomes.length === 0) return r.unparsed ? UNPARSED_NOTHING : TLS_NOTHING;
     if (r.unparsed) return { status: 'unparsed', outcomes: r.outcomes };
     return { status: 'tls', outcomes: r.outcomes };
@@ -122,7 +126,9 @@ export function createDispatcher(
     if (e !== undefined && sameBytes(e.bytes, buf, start, end)) return e;
     // the tag is ASCII (scanSyslogHeader checked), so latin1 is its UTF-8 decoding
     const program = buf.latin1Slice(start, end);
-    const fresh: ProgramEntry = { bytes: Buffer.from(buf.subarray(start, end)), program, format: formatForProgram(program) };
+    const f = formatForProgram(program);
+    const read = f !== null && (f.readsProgram === undefined || f.readsProgram(program));
+    const fresh: ProgramEntry = { bytes: Buffer.from(buf.subarray(start, end)), program, format: f, parser: read ? parserFor(f) : null };
     programs[slot] = fresh;
     return fresh;
   };
@@ -146,7 +152,10 @@ export function createDispatcher(
       const t = at ?? now();
       if (!scanSyslogHeader(buf, start, end, t, scan)) return pushString((buf as FastBuffer).utf8Slice(start, end), t);
       const p = programAt(buf as FastBuffer, scan.programStart, scan.programEnd, scan.programHash);
-      if (p.format === null) return IGNORED;
+      if (p.parser === null) {
+        if (p.format !== null && !(scan.time <= latest)) latest = scan.time;
+        return IGNORED;
+      }
       if (!scan.sameHost) {
         hostText = (buf as FastBuffer).latin1Slice(scan.hostStart, scan.hostEnd);
         scan.knownHost = Buffer.from(buf.subarray(scan.hostStart, scan.hostEnd));
@@ -158,7 +167,7 @@ export function createDispatcher(
         pid: pidAt(buf as FastBuffer, scan.pidStart, scan.pidEnd, scan.pidValue),
         message: (buf as FastBuffer).utf8Slice(scan.messageStart, scan.messageEnd),
       };
-      return feed(p.format, line);
+      return feedParser(p.parser, line);
     },
     pushLine(line, mta) {
       const f = formats.find((x) => x.mta === mta);

@@ -33,36 +33,74 @@ export interface ReportSummary {
 
 const SEP = '\u0000';
 
-export class ReportAccumulator {
-  linesRead = 0;
-  private readonly handshakes = new Map<string, number>();
-  private readonly failures = new Map<string, number>();
-  private readonly peers = new Map<string, number>();
+/** Counts under a key of label values, found through one small map per label (no joined key per outcome). */
+class Tally {
+  private readonly root = new Map<string, unknown>();
+  private readonly counts: { values: string[]; count: number }[] = [];
 
-  add(o: Outcome): void {
-    if (o.kind === 'handshake') {
-      const k = [o.mta, o.direction, o.protocol, o.cipher, o.trust].join(SEP);
-      this.handshakes.set(k, (this.handshakes.get(k) ?? 0) + 1);
+  add(values: string[], depth: number = values.length): void {
+    let m = this.root;
+    for (let i = 0; i < depth - 1; i++) {
+      let next = m.get(values[i]!) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map<string, unknown>();
+        m.set(values[i]!, next);
+      }
+      m = next;
+    }
+    const cell = m.get(values[depth - 1]!) as { values: string[]; count: number } | undefined;
+    if (cell !== undefined) {
+      cell.count++;
       return;
     }
-    const k = [o.mta, o.direction, o.reason].join(SEP);
-    this.failures.set(k, (this.failures.get(k) ?? 0) + 1);
+    const fresh = { values: values.slice(0, depth), count: 1 };
+    m.set(values[depth - 1]!, fresh);
+    this.counts.push(fresh);
+  }
+
+  entries(): [string, number][] {
+    return this.counts.map((c) => [c.values.join(SEP), c.count]);
+  }
+}
+
+export class ReportAccumulator {
+  linesRead = 0;
+  private readonly handshakes = new Tally();
+  private readonly failures = new Tally();
+  private readonly peers = new Tally();
+  private readonly key: string[] = ['', '', '', '', ''];
+
+  add(o: Outcome): void {
+    const k = this.key;
+    if (o.kind === 'handshake') {
+      k[0] = o.mta;
+      k[1] = o.direction;
+      k[2] = o.protocol;
+      k[3] = o.cipher;
+      k[4] = o.trust;
+      this.handshakes.add(k, 5);
+      return;
+    }
+    k[0] = o.mta;
+    k[1] = o.direction;
+    k[2] = o.reason;
+    this.failures.add(k, 3);
     if (o.peer) {
-      const p = [o.peer, o.direction, o.reason].join(SEP);
-      this.peers.set(p, (this.peers.get(p) ?? 0) + 1);
+      k[0] = o.peer;
+      this.peers.add(k, 3);
     }
   }
 
   summary(top: number): ReportSummary {
     return {
       lines_read: this.linesRead,
-      handshakes: rows(this.handshakes).map(([[mta, direction, protocol, cipher, trust], count]) => ({
+      handshakes: rows(this.handshakes.entries()).map(([[mta, direction, protocol, cipher, trust], count]) => ({
         mta: mta!, direction: direction!, protocol: protocol!, cipher: cipher!, trust: trust!, count,
       })),
-      failures: rows(this.failures).map(([[mta, direction, reason], count]) => ({
+      failures: rows(this.failures.entries()).map(([[mta, direction, reason], count]) => ({
         mta: mta!, direction: direction!, reason: reason!, count,
       })),
-      top_failing_peers: rows(this.peers)
+      top_failing_peers: rows(this.peers.entries())
         .slice(0, top)
         .map(([[peer, direction, reason], count]) => ({ peer: peer!, direction: direction!, reason: reason!, count })),
     };
@@ -70,8 +108,8 @@ export class ReportAccumulator {
 }
 
 /** Most frequent first; ties in key order so that output is stable. */
-function rows(m: Map<string, number>): [string[], number][] {
-  return [...m.entries()]
+function rows(entries: [string, number][]): [string[], number][] {
+  return entries
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([k, v]) => [k.split(SEP), v]);
 }

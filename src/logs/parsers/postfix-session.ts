@@ -27,6 +27,8 @@ export interface Session {
   pid: string;
   /** Kept under its full key because another process of the same pid was there first. */
   shared: boolean;
+  /** Store clock of the last use (see SessionStore). */
+  used: number;
   inbound: boolean;
   peer: string;
   /** Log time of the last line seen. */
@@ -52,6 +54,7 @@ export function newSession(host: string, program: string, pid: string, inbound: 
     program,
     pid,
     shared: false,
+    used: 0,
     inbound,
     peer,
     time,
@@ -206,6 +209,7 @@ function decodeRow(r: unknown): Session | null {
     program,
     pid,
     shared: false,
+    used: 0,
     inbound,
     peer,
     time: time ?? Number.NaN,

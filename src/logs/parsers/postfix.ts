@@ -76,5 +76,6 @@ class PostfixParser implements MtaParser {
 export const postfixFormat: MtaFormat = {
   mta: 'postfix',
   ownsProgram: isPostfixProgram,
+  readsProgram: (program) => daemonOf(program) !== Daemon.None,
   create: (options) => new PostfixParser(options),
 };

@@ -9,13 +9,18 @@ const PROTOCOL = /^(?:TLS|tls)v?1(?:[._]([0-3]))?$|^(?:SSL|ssl)v?3(?:\.0)?$/;
  * `SSLv3`; anything else (`TLSv1/SSLv3` of old Sendmail, `unknown`) as logged.
  */
 export function normaliseProtocol(p: string): string {
+  // the constants, not `p`: one string per protocol however many lines name it
   switch (p) {
     case 'TLSv1.3':
+      return 'TLSv1.3';
     case 'TLSv1.2':
+      return 'TLSv1.2';
     case 'TLSv1.1':
+      return 'TLSv1.1';
     case 'TLSv1':
+      return 'TLSv1';
     case 'SSLv3':
-      return p;
+      return 'SSLv3';
   }
   const m = PROTOCOL.exec(p);
   if (!m) return p;

@@ -114,6 +114,11 @@ export interface MtaFormat {
   /** True when a syslog program tag (without pid) belongs to this MTA. */
   ownsProgram(program: string): boolean;
   /**
+   * False for tags of this MTA whose lines never say anything about TLS (Postfix qmgr, cleanup …):
+   * the dispatcher then drops them without decoding them. Absent: every owned tag is read.
+   */
+  readsProgram?(program: string): boolean;
+  /**
    * For MTAs with a log file format of their own (Exim mainlog, Momentum): turn such a line into a
    * LogLine, or return null when the line is not of that shape. `year` fills in missing years.
    */
