@@ -153,18 +153,24 @@ export function createDispatcher(
       if (!scanSyslogHeader(buf, start, end, t, scan)) return pushString((buf as FastBuffer).utf8Slice(start, end), t);
       const p = programAt(buf as FastBuffer, scan.programStart, scan.programEnd, scan.programHash);
       if (p.parser === null) {
-        if (p.format !== null && !(scan.time <= latest)) latest = scan.time;
-        return IGNORED;
+        if (p.format === null) return IGNORED;
+        if (!(scan.time <= latest)) latest = scan.time;
+        return TLS_NOTHING;
       }
       if (!scan.sameHost) {
         hostText = (buf as FastBuffer).latin1Slice(scan.hostStart, scan.hostEnd);
         scan.knownHost = Buffer.from(buf.subarray(scan.hostStart, scan.hostEnd));
       }
+      const pid = pidAt(buf as FastBuffer, scan.pidStart, scan.pidEnd, scan.pidValue);
+      if (p.parser.skips !== undefined && p.parser.skips(buf, scan.messageStart, scan.messageEnd, hostText, p.program, pid)) {
+        if (!(scan.time <= latest)) latest = scan.time;
+        return TLS_NOTHING;
+      }
       const line: LogLine = {
         time: scan.time,
         host: hostText,
         program: p.program,
-        pid: pidAt(buf as FastBuffer, scan.pidStart, scan.pidEnd, scan.pidValue),
+        pid,
         message: (buf as FastBuffer).utf8Slice(scan.messageStart, scan.messageEnd),
       };
       return feedParser(p.parser, line);

@@ -61,116 +61,20 @@ export interface HandshakeLine {
  * 2.2–2.4: `TLS connection established from host[addr]: TLSv1 with cipher … (256/256 bits)`
  * 2.5+:    `<Trust> TLS connection established to host[addr]:25: …`
  * 3.4+:    `… reused …`, ` from host[addr] to sni.example: …` and optional key-exchange/signature suffixes.
- * Read by hand, as the regular expression
- *   ^(?:(Anonymous|Untrusted|Trusted|Verified) )?TLS connection (?:established|reused) (from|to) (\S+?)(?: to \S+?)?: (\S+) with cipher (\S+) \(\d+\/\d+ bits\)
- * would, with the cipher names kept once (a new string per line would be kept by every label map).
  */
+const HANDSHAKE =
+  /^(?:(Anonymous|Untrusted|Trusted|Verified) )?TLS connection (?:established|reused) (from|to) (\S+?)(?: to \S+?)?: (\S+) with cipher (\S+) \(\d+\/\d+ bits\)/;
+
 export function parseHandshake(msg: string): HandshakeLine | null {
-  let trust: Trust | null = null;
-  let i = 0;
-  switch (msg.charCodeAt(0)) {
-    case 65: // A
-      if (!msg.startsWith('Anonymous ', 0)) return null;
-      trust = 'anonymous';
-      i = 10;
-      break;
-    case 85: // U
-      if (!msg.startsWith('Untrusted ', 0)) return null;
-      trust = 'untrusted';
-      i = 10;
-      break;
-    case 86: // V
-      if (!msg.startsWith('Verified ', 0)) return null;
-      trust = 'verified';
-      i = 9;
-      break;
-    case 84: // T
-      if (msg.startsWith('Trusted ', 0)) {
-        trust = 'trusted';
-        i = 8;
-      }
-      break;
-    default:
-      return null;
-  }
-  if (!msg.startsWith('TLS connection ', i)) return null;
-  i += 15;
-  if (msg.startsWith('established ', i)) i += 12;
-  else if (msg.startsWith('reused ', i)) i += 7;
-  else return null;
-  let inbound: boolean;
-  if (msg.startsWith('from ', i)) {
-    inbound = true;
-    i += 5;
-  } else if (msg.startsWith('to ', i)) {
-    inbound = false;
-    i += 3;
-  } else {
-    return null;
-  }
-  // the peer ends at `: `, or at ` to <sni>: `
-  const sp = msg.indexOf(' ', i);
-  if (sp <= i) return null;
-  let namaddr = '';
-  let tail: SessionWords | null = null;
-  if (msg.charCodeAt(sp - 1) === 58 /* : */ && sp - 1 > i) {
-    tail = sessionWords(msg, sp + 1);
-    if (tail !== null) namaddr = msg.slice(i, sp - 1);
-  }
-  if (tail === null && msg.startsWith('to ', sp + 1)) {
-    const sniEnd = msg.indexOf(' ', sp + 4);
-    if (sniEnd < sp + 6 || msg.charCodeAt(sniEnd - 1) !== 58) return null;
-    tail = sessionWords(msg, sniEnd + 1);
-    namaddr = msg.slice(i, sp);
-  }
-  if (tail === null) return null;
-  return { trust, inbound, peer: peerOf(namaddr), protocol: tail.protocol, cipher: tail.cipher };
-}
-
-interface SessionWords {
-  protocol: string;
-  cipher: string;
-}
-
-/** `<protocol> with cipher <cipher> (<n>/<n> bits)` at `i`. */
-function sessionWords(msg: string, i: number): SessionWords | null {
-  const protocolEnd = msg.indexOf(' ', i);
-  if (protocolEnd <= i || !msg.startsWith(' with cipher ', protocolEnd)) return null;
-  const cipherStart = protocolEnd + 13;
-  const cipherEnd = msg.indexOf(' ', cipherStart);
-  if (cipherEnd <= cipherStart || !bitsAt(msg, cipherEnd + 1)) return null;
-  return { protocol: normaliseProtocol(msg.slice(i, protocolEnd)), cipher: cipherName(msg.slice(cipherStart, cipherEnd)) };
-}
-
-/** `(\d+/\d+ bits)` at `i`. */
-function bitsAt(msg: string, i: number): boolean {
-  if (msg.charCodeAt(i) !== 40 /* ( */) return false;
-  const a = digitsEnd(msg, i + 1);
-  if (a === i + 1 || msg.charCodeAt(a) !== 47 /* / */) return false;
-  const b = digitsEnd(msg, a + 1);
-  return b > a + 1 && msg.startsWith(' bits)', b);
-}
-
-function digitsEnd(msg: string, i: number): number {
-  while (i < msg.length) {
-    const c = msg.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    i++;
-  }
-  return i;
-}
-
-const CIPHER_NAMES = new Map<string, string>();
-
-/** One string per cipher name (a bounded set: names beyond it are returned as they are). */
-function cipherName(name: string): string {
-  const known = CIPHER_NAMES.get(name);
-  if (known !== undefined) return known;
-  if (CIPHER_NAMES.size >= 512) return name;
-  // a copy that does not hold on to the line it was cut from
-  const own = Buffer.from(name, 'utf8').toString('utf8');
-  CIPHER_NAMES.set(own, own);
-  return own;
+  const m = HANDSHAKE.exec(msg);
+  if (!m) return null;
+  return {
+    trust: m[1] === undefined ? null : (m[1].toLowerCase() as Trust),
+    inbound: m[2] === 'from',
+    peer: peerOf(m[3]!),
+    protocol: normaliseProtocol(m[4]!),
+    cipher: m[5]!,
+  };
 }
 
 /** Cheap test before parseHandshake: the summary starts at most one word into the message. */

@@ -31,6 +31,7 @@ import type { LineResult, LogLine, MtaFormat, MtaParser, Outcome, ParserOptions 
 const NO_OUTCOMES = Object.freeze([]) as unknown as Outcome[];
 const NOTHING: LineResult = Object.freeze({ outcomes: NO_OUTCOMES, unparsed: false });
 const UNPARSED: LineResult = Object.freeze({ outcomes: NO_OUTCOMES, unparsed: true });
+const CONNECT_FROM = Buffer.from('connect from ', 'latin1');
 
 class PostfixParser implements MtaParser {
   readonly mta = 'postfix' as const;
@@ -42,11 +43,7 @@ class PostfixParser implements MtaParser {
   }
 
   push(line: LogLine): LineResult {
-    let daemon = this.daemons.get(line.program);
-    if (daemon === undefined) {
-      daemon = daemonOf(line.program);
-      if (this.daemons.size < 1000) this.daemons.set(line.program, daemon);
-    }
+    const daemon = this.daemonOf(line.program);
     if (daemon === Daemon.None) return NOTHING;
     const understood =
       daemon === Daemon.Client ? outboundLine(this.tracker, line) : inboundLine(this.tracker, line, daemon === Daemon.Proxy);
@@ -54,6 +51,22 @@ class PostfixParser implements MtaParser {
     const out = this.tracker.take();
     if (out === null) return unparsed ? UNPARSED : NOTHING;
     return { outcomes: out, unparsed };
+  }
+
+  /** `connect from …` of a process without an open session: nothing to settle. */
+  skips(buf: Uint8Array, start: number, end: number, host: string, program: string, pid: string): boolean {
+    if (end - start < CONNECT_FROM.length || buf[start] !== 0x63 /* c */) return false;
+    for (let k = 1; k < CONNECT_FROM.length; k++) if (buf[start + k] !== CONNECT_FROM[k]) return false;
+    return !this.tracker.holds(host, program, pid);
+  }
+
+  private daemonOf(program: string): Daemon {
+    let daemon = this.daemons.get(program);
+    if (daemon === undefined) {
+      daemon = daemonOf(program);
+      if (this.daemons.size < 1000) this.daemons.set(program, daemon);
+    }
+    return daemon;
   }
 
   expire(now: number): Outcome[] {

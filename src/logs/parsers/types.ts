@@ -98,6 +98,12 @@ export interface MtaParser {
   readonly mta: Mta;
   /** Feed one line that belongs to this MTA. */
   push(line: LogLine): LineResult;
+  /**
+   * Optional shortcut for lines read as bytes: true when the message `buf[start, end)` of this
+   * process would change nothing and can be dropped undecoded (push would understand it and return
+   * no outcome).
+   */
+  skips?(buf: Uint8Array, start: number, end: number, host: string, program: string, pid: string): boolean;
   /** Close sessions whose last line is older than `now - sessionTtlMs` (ms since the epoch). */
   expire(now: number): Outcome[];
   /** End of input: close every open session with its best-known outcome. */
