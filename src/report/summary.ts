@@ -33,6 +33,14 @@ export interface ReportSummary {
 
 const SEP = '\u0000';
 
+/**
+ * A copy of a label value that does not hold on to the log line it was cut from (a cut string keeps
+ * its whole line alive as long as it is kept).
+ */
+function own(value: string): string {
+  return Buffer.from(value, 'utf8').toString('utf8');
+}
+
 /** Counts under a key of label values, found through one small map per label (no joined key per outcome). */
 class Tally {
   private readonly root = new Map<string, unknown>();
@@ -44,7 +52,7 @@ class Tally {
       let next = m.get(values[i]!) as Map<string, unknown> | undefined;
       if (next === undefined) {
         next = new Map<string, unknown>();
-        m.set(values[i]!, next);
+        m.set(own(values[i]!), next);
       }
       m = next;
     }
@@ -53,8 +61,8 @@ class Tally {
       cell.count++;
       return;
     }
-    const fresh = { values: values.slice(0, depth), count: 1 };
-    m.set(values[depth - 1]!, fresh);
+    const fresh = { values: values.slice(0, depth).map(own), count: 1 };
+    m.set(fresh.values[depth - 1]!, fresh);
     this.counts.push(fresh);
   }
 
@@ -67,7 +75,8 @@ export class ReportAccumulator {
   linesRead = 0;
   private readonly handshakes = new Tally();
   private readonly failures = new Tally();
-  private readonly peers = new Tally();
+  /** Many peers: one joined key each costs less memory than a map per peer. */
+  private readonly peers = new Map<string, number>();
   private readonly key: string[] = ['', '', '', '', ''];
 
   add(o: Outcome): void {
@@ -86,8 +95,9 @@ export class ReportAccumulator {
     k[2] = o.reason;
     this.failures.add(k, 3);
     if (o.peer) {
-      k[0] = o.peer;
-      this.peers.add(k, 3);
+      // join() makes one flat string; a template would keep the cut peer, and with it its line, alive
+      const p = [o.peer, o.direction, o.reason].join(SEP);
+      this.peers.set(p, (this.peers.get(p) ?? 0) + 1);
     }
   }
 
@@ -100,7 +110,7 @@ export class ReportAccumulator {
       failures: rows(this.failures.entries()).map(([[mta, direction, reason], count]) => ({
         mta: mta!, direction: direction!, reason: reason!, count,
       })),
-      top_failing_peers: rows(this.peers.entries())
+      top_failing_peers: rows([...this.peers.entries()])
         .slice(0, top)
         .map(([[peer, direction, reason], count]) => ({ peer: peer!, direction: direction!, reason: reason!, count })),
     };
