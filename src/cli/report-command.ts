@@ -2,13 +2,12 @@
 import { access, constants } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../errors.js';
-import { createDispatcher } from '../logs/dispatcher.js';
 import { FORMAT_NAMES } from '../logs/parsers/registry.js';
-import { DEFAULT_PARSER_OPTIONS, type Mta } from '../logs/parsers/types.js';
+import type { Mta } from '../logs/parsers/types.js';
 import { formatReportText } from '../report/format-text.js';
-import type { LineBatch } from '../logs/source/line-splitter.js';
-import { forEachFileLineRanges, forEachLineRanges } from '../report/read-lines.js';
-import { ReportAccumulator } from '../report/summary.js';
+import { SPLIT_MIN_BYTES, summariseSplit, worthSplitting } from '../report/split-report.js';
+import { summariseFiles } from '../report/summarise-files.js';
+import type { ReportAccumulator } from '../report/summary.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandIo } from './io.js';
 
 export const REPORT_USAGE = `Usage: smtp-tls-exporter report [--json] [--format FORMAT] [--top N] FILE...
@@ -22,7 +21,17 @@ Options:
   -h, --help       show this help
 `;
 
-export async function runReportCommand(args: string[], io: CommandIo, now: () => number = Date.now): Promise<number> {
+export interface ReportTuning {
+  /** Files of at least this many bytes in all are read on two threads. */
+  splitMinBytes: number;
+}
+
+export async function runReportCommand(
+  args: string[],
+  io: CommandIo,
+  now: () => number = Date.now,
+  tuning: ReportTuning = { splitMinBytes: SPLIT_MIN_BYTES },
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -63,29 +72,16 @@ export async function runReportCommand(args: string[], io: CommandIo, now: () =>
     }
   }
 
-  const acc = new ReportAccumulator();
-  const dispatcher = createDispatcher(values.format as 'auto' | Mta, DEFAULT_PARSER_OPTIONS, now);
-  for (const file of positionals) {
-    try {
-      const onBatch = (batch: LineBatch): void => {
-        const { count, buf, starts, ends, texts } = batch;
-        acc.linesRead += count;
-        const t = now();
-        for (let i = 0; i < count; i++) {
-          const end = ends[i]!;
-          const r = end >= 0 ? dispatcher.pushBytes(buf, starts[i]!, end, t) : dispatcher.push(texts[-1 - end]!);
-          const outcomes = r.outcomes;
-          for (let k = 0; k < outcomes.length; k++) acc.add(outcomes[k]!);
-        }
-      };
-      if (file === '-') await forEachLineRanges(io.stdin, onBatch);
-      else await forEachFileLineRanges(file, onBatch);
-    } catch (err) {
-      io.stderr(`smtp-tls-exporter report: cannot read ${file}: ${errorMessage(err)}\n`);
-      return EXIT_FAILURE;
-    }
+  const options = { format: values.format as 'auto' | Mta, now: now() };
+  let acc: ReportAccumulator;
+  try {
+    acc = (await worthSplitting(positionals, values.format!, tuning.splitMinBytes))
+      ? await summariseSplit(positionals, options)
+      : await summariseFiles(positionals, io.stdin, options);
+  } catch (err) {
+    io.stderr(`smtp-tls-exporter report: ${errorMessage(err)}${err instanceof Error && err.cause ? `: ${errorMessage(err.cause)}` : ''}\n`);
+    return EXIT_FAILURE;
   }
-  for (const o of dispatcher.drain()) acc.add(o);
   const summary = acc.summary(top);
   io.stdout(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatReportText(summary));
   return EXIT_OK;

@@ -48,6 +48,27 @@ interface ProgramEntry {
   parser: MtaParser | null;
 }
 
+/**
+ * A dispatcher that takes only its share of the lines, so that several can read the same log side
+ * by side: Postfix lines by process id (every line of one process goes to the same share, and the
+ * Postfix parser relates lines of one process only), all other lines to share 0.
+ */
+export interface DispatchShare {
+  index: number;
+  count: number;
+}
+
+/** The pid as scanSyslogHeader reads it: 1 to 9 digits without a leading zero, else -1. */
+function pidNumber(pid: string): number {
+  const n = pid.length;
+  if (n === 0 || n > 9 || (n > 1 && pid.charCodeAt(0) === 48)) return -1;
+  return Number(pid);
+}
+
+function shareOf(format: MtaFormat, pid: number, count: number): number {
+  return format.mta === 'postfix' && pid >= 0 ? pid % count : 0;
+}
+
 const PROGRAM_SLOTS = 1024; // powers of two
 const PID_SLOTS = 4096;
 
@@ -64,6 +85,7 @@ export function createDispatcher(
   format: 'auto' | Mta,
   options: ParserOptions,
   now: () => number = Date.now,
+  share: DispatchShare | null = null,
 ): Dispatcher {
   const formats = format === 'auto' ? MTA_FORMATS : MTA_FORMATS.filter((f) => f.mta === format);
   const natives = formats.filter((f) => f.parseNative !== undefined);
@@ -103,12 +125,14 @@ export function createDispatcher(
     const line = parseSyslogLine(raw, t);
     if (line) {
       const f = formatForProgram(line.program);
-      return f ? feed(f, line) : IGNORED;
+      if (f === null) return IGNORED;
+      if (share !== null && shareOf(f, pidNumber(line.pid), share.count) !== share.index) return TLS_NOTHING;
+      return feed(f, line);
     }
     const year = new Date(t).getFullYear();
     for (const f of natives) {
       const native = f.parseNative!(raw, year);
-      if (native) return feed(f, native);
+      if (native) return share === null || share.index === 0 ? feed(f, native) : TLS_NOTHING;
     }
     return IGNORED;
   };
@@ -157,6 +181,7 @@ export function createDispatcher(
         if (!(scan.time <= latest)) latest = scan.time;
         return TLS_NOTHING;
       }
+      if (share !== null && shareOf(p.format!, scan.pidValue, share.count) !== share.index) return TLS_NOTHING;
       if (!scan.sameHost) {
         hostText = (buf as FastBuffer).latin1Slice(scan.hostStart, scan.hostEnd);
         scan.knownHost = Buffer.from(buf.subarray(scan.hostStart, scan.hostEnd));

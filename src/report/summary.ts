@@ -69,6 +69,30 @@ class Tally {
   entries(): [string, number][] {
     return this.counts.map((c) => [c.values.join(SEP), c.count]);
   }
+
+  /** Adds counts under joined keys, as entries() gives them. */
+  addEntries(entries: [string, number][]): void {
+    for (const [key, count] of entries) {
+      const values = key.split(SEP);
+      this.add(values);
+      const cell = this.cellOf(values);
+      cell.count += count - 1;
+    }
+  }
+
+  private cellOf(values: string[]): { values: string[]; count: number } {
+    let m = this.root;
+    for (let i = 0; i < values.length - 1; i++) m = m.get(values[i]!) as Map<string, unknown>;
+    return m.get(values[values.length - 1]!) as { values: string[]; count: number };
+  }
+}
+
+/** What a ReportAccumulator holds, as plain data (to pass between threads). */
+export interface ReportData {
+  linesRead: number;
+  handshakes: [string, number][];
+  failures: [string, number][];
+  peers: [string, number][];
 }
 
 export class ReportAccumulator {
@@ -99,6 +123,22 @@ export class ReportAccumulator {
       const p = [o.peer, o.direction, o.reason].join(SEP);
       this.peers.set(p, (this.peers.get(p) ?? 0) + 1);
     }
+  }
+
+  toData(): ReportData {
+    return {
+      linesRead: this.linesRead,
+      handshakes: this.handshakes.entries(),
+      failures: this.failures.entries(),
+      peers: [...this.peers.entries()],
+    };
+  }
+
+  merge(d: ReportData): void {
+    this.linesRead += d.linesRead;
+    this.handshakes.addEntries(d.handshakes);
+    this.failures.addEntries(d.failures);
+    for (const [key, count] of d.peers) this.peers.set(key, (this.peers.get(key) ?? 0) + count);
   }
 
   summary(top: number): ReportSummary {

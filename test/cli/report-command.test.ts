@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runReportCommand } from '../../src/cli/report-command.js';
+import { readdirSync, statSync } from 'node:fs';
 import { CORPUS_NOW, corpusPath, manifest } from '../helpers/corpus.js';
 import { captureIo } from '../helpers/io.js';
 
@@ -93,6 +94,42 @@ test('garbage bytes, invalid UTF-8 and a 5 MB line do not stop the report', asyn
   const r = await reportJson([join(dir, 'junk.log')]);
   assert.is(r.failures[0].reason, 'no_shared_cipher');
   assert.is(r.lines_read, 2 + 5);
+});
+
+function allCorpusLogs(dir = corpusPath('')): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...allCorpusLogs(full));
+    else if (name.endsWith('.log')) out.push(full);
+  }
+  return out;
+}
+
+test('read on two threads, the report is the same as on one (every corpus file of every MTA, twice over)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'report-split-'));
+  // one file with every corpus file back to back, so that processes of different files share pids
+  const all = join(dir, 'all.log');
+  writeFileSync(all, allCorpusLogs().map((f) => readFileSync(f, 'utf8')).join(''));
+  const run = async (splitMinBytes: number, args: string[]) => {
+    const c = captureIo();
+    const code = await runReportCommand(['--json', '--top', '1000', ...args], c.io, now, { splitMinBytes });
+    assert.is(code, 0, c.stderr());
+    return JSON.parse(c.stdout());
+  };
+  for (const args of [[all, all], ['--format', 'postfix', all], [...files, all]]) {
+    const one = await run(Number.POSITIVE_INFINITY, args);
+    const two = await run(0, args);
+    assert.ok(one.handshakes.length > 5 && one.failures.length > 5);
+    assert.equal(two, one);
+  }
+});
+
+test('read on two threads, a file that goes missing is still reported by name', async () => {
+  const c = captureIo();
+  const code = await runReportCommand(['--json', join(tmpdir(), 'no-such-dir-xyz', 'mail.log')], c.io, now, { splitMinBytes: 0 });
+  assert.is(code, 1);
+  assert.match(c.stderr(), /cannot read .*mail\.log/);
 });
 
 test.run();
