@@ -55,9 +55,13 @@ export async function runReport(logFile: string, expected: Expected): Promise<Ba
   return { ms, linesPerSec: (expected.lines * 1000) / ms, peakRssMiB: peak / 1024, cpuMs: cpu, exact: differences.length === 0, differences };
 }
 
-/** Read + split into strings in a tight loop over the finished file (no following, no parsing). */
-export async function runStaticFloor(logFile: string, expected: Expected): Promise<BatchResult> {
-  const child = start(process.execPath, [join(ROOT, 'bench/tools/floor-worker.mjs'), logFile]);
+/**
+ * Read + split into strings over the finished file (no following, no parsing): `loop` is a tight
+ * readSync loop, `readline` is node:readline over a read stream.
+ */
+export async function runStaticFloor(logFile: string, expected: Expected, kind: 'loop' | 'readline' = 'loop'): Promise<BatchResult> {
+  const worker = kind === 'loop' ? 'bench/tools/floor-worker.mjs' : 'bench/tools/readline-floor-worker.mjs';
+  const child = start(process.execPath, [join(ROOT, worker), logFile]);
   const code = await child.exited;
   if (code !== 0) throw new Error(`floor worker exited ${code}: ${child.output()}`);
   const r = JSON.parse(child.output()) as { lines: number; ms: number; peakRssKiB: number };
