@@ -1,6 +1,7 @@
 /** Facts about the certificate a TLS peer presented. */
 import { X509Certificate } from 'node:crypto';
 import { checkServerIdentity, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import { LruCache } from './lru-cache.js';
 import type { CertificateFacts, CertificateSummary } from './types.js';
 
 const SIGNATURE_ALGORITHMS: Record<string, string> = {
@@ -92,14 +93,40 @@ function isoDate(openssl: string): string {
 
 const oneLine = (dn: string): string => dn.split('\n').join(', ');
 
-function summary(cert: DetailedPeerCertificate): CertificateSummary {
+/** The facts that depend on a certificate's bytes alone. */
+interface OwnFacts {
+  summary: CertificateSummary;
+  key_type: string | null;
+  key_bits: number | null;
+  signature_algorithm: string | null;
+}
+
+function ownFacts(cert: DetailedPeerCertificate): OwnFacts {
   const x509 = new X509Certificate(cert.raw);
+  const key = x509.publicKey;
+  const keyBits = key.asymmetricKeyDetails?.modulusLength ?? (typeof cert.bits === 'number' ? cert.bits : null);
   return {
-    subject: oneLine(x509.subject),
-    issuer: oneLine(x509.issuer),
-    not_before: isoDate(cert.valid_from),
-    not_after: isoDate(cert.valid_to),
+    summary: {
+      subject: oneLine(x509.subject),
+      issuer: oneLine(x509.issuer),
+      not_before: isoDate(cert.valid_from),
+      not_after: isoDate(cert.valid_to),
+    },
+    key_type: key.asymmetricKeyType ?? null,
+    key_bits: keyBits ?? null,
+    signature_algorithm: signatureAlgorithm(cert.raw),
   };
+}
+
+/**
+ * Parsing a certificate (OpenSSL 3 decodes its public key) is the dearest part of these facts, and a
+ * probed server presents the same certificates probe after probe: each is parsed once while it stays
+ * among the 512 most recently seen.
+ */
+const known = new LruCache<string, OwnFacts>(512);
+
+function ownFactsOnce(cert: DetailedPeerCertificate): OwnFacts {
+  return cert.fingerprint256 ? known.getOrCreate(cert.fingerprint256, () => ownFacts(cert)) : ownFacts(cert);
 }
 
 function chainOf(leaf: DetailedPeerCertificate): CertificateSummary[] {
@@ -108,7 +135,7 @@ function chainOf(leaf: DetailedPeerCertificate): CertificateSummary[] {
   let cert: DetailedPeerCertificate | undefined = leaf;
   while (cert?.raw && !seen.has(cert.fingerprint256) && out.length < 10) {
     seen.add(cert.fingerprint256);
-    out.push(summary(cert));
+    out.push(ownFactsOnce(cert).summary);
     cert = cert.issuerCertificate;
   }
   return out;
@@ -121,22 +148,22 @@ function verifyErrorCode(err: unknown): string | null {
   return typeof code === 'string' ? code : String((err as Error).message ?? err);
 }
 
-/** Certificate facts of an established TLS connection; null when the peer sent no certificate. */
-export function certificateFacts(socket: TLSSocket, checkedName: string): CertificateFacts | null {
-  const peer = socket.getPeerCertificate(true);
+/**
+ * Certificate facts of an established TLS connection; null when the peer sent no certificate.
+ * `peer` is the connection's getPeerCertificate(true), when already at hand.
+ */
+export function certificateFacts(socket: TLSSocket, checkedName: string, peer = socket.getPeerCertificate(true)): CertificateFacts | null {
+  // Not getPeerX509Certificate(): on Node 20 it takes the certificates out of the connection's peer chain.
   if (!peer || !peer.raw) return null;
-  const x509 = new X509Certificate(peer.raw);
-  const key = x509.publicKey;
-  const details = key.asymmetricKeyDetails;
-  const keyBits = details?.modulusLength ?? (typeof peer.bits === 'number' ? peer.bits : null);
+  const own = ownFactsOnce(peer);
   return {
-    ...summary(peer),
+    ...own.summary,
     sans: parseSubjectAltName(peer.subjectaltname),
     serial: peer.serialNumber,
     fingerprint_sha256: peer.fingerprint256,
-    key_type: key.asymmetricKeyType ?? null,
-    key_bits: keyBits ?? null,
-    signature_algorithm: signatureAlgorithm(peer.raw),
+    key_type: own.key_type,
+    key_bits: own.key_bits,
+    signature_algorithm: own.signature_algorithm,
     verified: socket.authorized,
     verify_error: socket.authorized ? null : (verifyErrorCode(socket.authorizationError) ?? 'UNKNOWN'),
     hostname_match: checkServerIdentity(checkedName, peer) === undefined,

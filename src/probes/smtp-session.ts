@@ -21,14 +21,15 @@ export class SmtpSession {
   private buffer: Buffer = Buffer.alloc(0);
   private assembler = new ReplyAssembler();
   private lineCount = 0;
-  private ended: Error | null = null;
+  /** The first of end/close (`closed`) or a socket error; the closed error is only built when read. */
+  private ended: Error | 'closed' | null = null;
   private wake: (() => void) | null = null;
   private readonly onData = (chunk: Buffer): void => {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     this.wake?.();
   };
   private readonly onEnd = (): void => {
-    this.ended ??= new SessionError('closed', 'connection closed by peer');
+    this.ended ??= 'closed';
     this.wake?.();
   };
   private readonly onError = (err: Error): void => {
@@ -72,7 +73,7 @@ export class SmtpSession {
         } catch (err) {
           return finish(err instanceof SmtpProtocolError ? new SessionError('protocol', err.message) : (err as Error));
         }
-        if (this.ended) finish(this.ended);
+        if (this.ended) finish(this.ended === 'closed' ? new SessionError('closed', 'connection closed by peer') : this.ended);
       };
       this.wake = step;
       step();

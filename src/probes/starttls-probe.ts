@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import { certificateFacts } from './certificate.js';
 import { enumerateProtocols, profileOverlaps } from './enumerate.js';
 import { createHostLookup } from './resolver.js';
+import { probeContexts } from './secure-context.js';
 import { SessionError, SmtpSession } from './smtp-session.js';
 import { ehloKeywords, isPositive, type SmtpReply } from './smtp-reply.js';
 import { reasonForError, reasonForVerifyError, shortErrorMessage, type NetworkPhase } from './tls-errors.js';
@@ -123,10 +124,10 @@ async function runSession(options: ProbeOptions, profile: TlsProfile, signal?: A
   };
 
   try {
-    const lookup = options.lookup ?? createHostLookup();
     const address = net.isIP(options.host)
       ? options.host
       : await step('resolve', async () => {
+          const lookup = options.lookup ?? createHostLookup();
           const addresses = await lookup(options.host);
           if (addresses.length === 0 || !addresses[0]) throw new ProbeFailure('dns_error', `${options.host} has no address`);
           return addresses[0];
@@ -142,7 +143,6 @@ async function runSession(options: ProbeOptions, profile: TlsProfile, signal?: A
           socket.once('error', reject);
           socket.once('connect', () => {
             socket.off('error', reject);
-            socket.setNoDelay(true);
             resolve(socket);
           });
         }),
@@ -183,6 +183,7 @@ async function runSession(options: ProbeOptions, profile: TlsProfile, signal?: A
     session.detach();
 
     const checkedName = options.servername ?? options.host;
+    let presented: tls.DetailedPeerCertificate | undefined;
     const secure = await step(
       'handshake',
       () =>
@@ -191,23 +192,28 @@ async function runSession(options: ProbeOptions, profile: TlsProfile, signal?: A
             socket: plain,
             servername: net.isIP(checkedName) ? undefined : checkedName,
             rejectUnauthorized: false,
-            // The name is checked separately, so that `authorized` speaks of the chain alone.
-            checkServerIdentity: () => undefined,
-            ciphers: profile.ciphers,
-            minVersion: profile.minVersion,
-            maxVersion: profile.maxVersion,
-            ca: options.ca,
+            // The name is checked separately, so that `authorized` speaks of the chain alone. Node calls
+            // this only after a chain verified, with the chain it has just read: certificateFacts reuses it.
+            checkServerIdentity: (_name, cert) => {
+              presented = cert as tls.DetailedPeerCertificate;
+              return undefined;
+            },
+            secureContext: probeContexts.get(profile, options.ca),
           });
           sockets.push(socket);
+          const onClose = (): void => reject(new ProbeFailure('lost_connection', 'connection closed during the TLS handshake'));
           socket.on('error', () => {});
           socket.once('error', reject);
-          socket.once('close', () => reject(new ProbeFailure('lost_connection', 'connection closed during the TLS handshake')));
-          socket.once('secureConnect', () => resolve(socket));
+          socket.once('close', onClose);
+          socket.once('secureConnect', () => {
+            socket.off('close', onClose);
+            resolve(socket);
+          });
         }),
     );
     result.protocol = secure.getProtocol();
     result.cipher = secure.getCipher()?.name ?? null;
-    result.cert = certificateFacts(secure, checkedName);
+    result.cert = certificateFacts(secure, checkedName, presented);
     result.timings.total = seconds(performance.now() - started);
 
     let failure: ProbeFailure | null = null;
