@@ -1,6 +1,7 @@
 /** The log-derived metrics: TLS outcomes by label set, top failing peers, and each source's health. */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Outcome } from '../logs/parsers/types.js';
+import { PeerFailuresGauge } from './peer-failures-gauge.js';
 import { PeerTopK } from './peer-top-k.js';
 
 export interface SourceStatus {
@@ -78,17 +79,7 @@ export function createLogMetrics(registry: Registry, options: LogMetricsOptions)
     return s;
   };
   const topK = new PeerTopK({ windowMs: options.peerWindowMs, k: options.peerTop });
-  const peerGauge = new Gauge({
-    name: 'smtp_tls_peer_failures',
-    help: 'TLS failures in the last peers.window for the top peers.top failing peers.',
-    labelNames: ['direction', 'peer', 'reason'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const p of topK.topCached(now())) this.set({ direction: p.direction, peer: p.peer, reason: p.reason }, p.count);
-    },
-  });
-  void peerGauge;
+  new PeerFailuresGauge(registry, topK, now);
   const read = new Counter({
     name: 'smtp_tls_log_lines_read_total',
     help: 'Lines read from each log source.',
