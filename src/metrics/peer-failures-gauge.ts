@@ -7,25 +7,21 @@ type PeerLabel = 'direction' | 'peer' | 'reason';
 interface PeerSample {
   value: number;
   labels: Record<PeerLabel, string>;
-  // Read by prom-client's registry when it formats a sample. Without it, the registry makes an empty
-  // object per sample and scrape, and formats and caches it in a WeakMap.
-  sharedLabels: Record<string, never>;
-}
-
-const NO_SHARED_LABELS: Record<string, never> = Object.freeze({});
-
-function toSample(p: PeerCount): PeerSample {
-  return { value: p.count, labels: { direction: p.direction, peer: p.peer, reason: p.reason }, sharedLabels: NO_SHARED_LABELS };
+  // The same object as `labels`. prom-client's registry leaves out of `labels` what `sharedLabels`
+  // holds, and formats `sharedLabels` once per object, keeping the text (in a WeakMap): the label
+  // values of a peer are escaped once for as long as it stays in the top, not at every scrape.
+  sharedLabels: Record<PeerLabel, string>;
 }
 
 /**
  * A gauge whose samples are the top-K's current top, not values given to `set()`. The samples are
  * made again only when the top-K gives a new top (at most once a second), so that the scrapes in
- * between neither hash labels nor allocate.
+ * between neither hash nor escape labels, nor allocate; a new top escapes only the peers new to it.
  */
 export class PeerFailuresGauge extends Gauge<PeerLabel> {
   private top: readonly PeerCount[] | null = null;
   private samples: PeerSample[] = [];
+  private labelsByKey = new Map<string, PeerSample['labels']>();
 
   constructor(
     registry: Registry,
@@ -49,8 +45,21 @@ export class PeerFailuresGauge extends Gauge<PeerLabel> {
     const top = this.topK.topCached(this.now());
     if (top !== this.top) {
       this.top = top;
-      this.samples = top.map(toSample);
+      this.samples = this.samplesOf(top);
     }
     return this.samples;
+  }
+
+  /** Peers that stay in the top keep their label object, and with it their formatted label text. */
+  private samplesOf(top: readonly PeerCount[]): PeerSample[] {
+    const kept = new Map<string, PeerSample['labels']>();
+    const samples = top.map((p) => {
+      const key = `${p.direction}\u0000${p.peer}\u0000${p.reason}`;
+      const labels = this.labelsByKey.get(key) ?? { direction: p.direction, peer: p.peer, reason: p.reason };
+      kept.set(key, labels);
+      return { value: p.count, labels, sharedLabels: labels };
+    });
+    this.labelsByKey = kept;
+    return samples;
   }
 }

@@ -52,7 +52,25 @@ test('scrapes between two refreshes of the top-K reuse the same samples', async 
   now = T0 + 1000;
   const later = (await g.get()).values;
   assert.is.not(later, first);
-  assert.equal(later, [{ value: 2, labels: { direction: 'inbound', peer: 'a[192.0.2.1]', reason: 'timeout' }, sharedLabels: {} }]);
+  const labels = { direction: 'inbound', peer: 'a[192.0.2.1]', reason: 'timeout' };
+  assert.equal(later, [{ value: 2, labels, sharedLabels: labels }]);
+});
+
+test('a peer that stays in the top keeps its label object (and its formatted text) across refreshes', async () => {
+  const topK = new PeerTopK({ windowMs: 3_600_000, k: 10 });
+  topK.add('inbound', 'a[192.0.2.1]', 'timeout', T0);
+  let now = T0;
+  const g = new PeerFailuresGauge(new Registry(), topK, () => now);
+  const [first] = (await g.get()).values;
+  topK.add('inbound', 'a[192.0.2.1]', 'timeout', T0 + 100);
+  topK.add('outbound', 'b[192.0.2.2]', 'other', T0 + 100);
+  now = T0 + 1000;
+  const later = (await g.get()).values;
+  assert.is(later.length, 2);
+  const a = later.find((v) => v.labels.peer === 'a[192.0.2.1]')!;
+  assert.is(a.value, 2);
+  assert.is(a.labels, first!.labels);
+  assert.is.not(later.find((v) => v.labels.peer === 'b[192.0.2.2]')!.labels, first!.labels);
 });
 
 test('through the registry, values follow the top-K and a peer that leaves it disappears', async () => {
