@@ -21,9 +21,10 @@ export interface Dispatcher {
    * Same as push for the line `buf[start, end)` (UTF-8, without its line terminator), without turning
    * lines that no parser wants into strings. The bytes are only read during the call. `now` is the
    * wall clock to read year-less timestamps against (default: the dispatcher's clock), so that a batch
-   * of lines read together can share one reading of it.
+   * of lines read together can share one reading of it. `ascii`: the caller knows that the line holds
+   * ASCII only (it is then decoded as latin1, which gives the same text faster).
    */
-  pushBytes(buf: Buffer, start: number, end: number, now?: number): DispatchResult;
+  pushBytes(buf: Buffer, start: number, end: number, now?: number, ascii?: boolean): DispatchResult;
   /** Same as push for a line whose header was already taken apart (journald). */
   pushLine(line: LogLine, mta: Mta): DispatchResult;
   expire(now: number): Outcome[];
@@ -172,7 +173,7 @@ export function createDispatcher(
     push(raw) {
       return pushString(raw, now());
     },
-    pushBytes(buf, start, end, at) {
+    pushBytes(buf, start, end, at, ascii = false) {
       const t = at ?? now();
       if (!scanSyslogHeader(buf, start, end, t, scan)) return pushString((buf as FastBuffer).utf8Slice(start, end), t);
       const p = programAt(buf as FastBuffer, scan.programStart, scan.programEnd, scan.programHash);
@@ -196,7 +197,9 @@ export function createDispatcher(
         host: hostText,
         program: p.program,
         pid,
-        message: (buf as FastBuffer).utf8Slice(scan.messageStart, scan.messageEnd),
+        message: ascii
+          ? (buf as FastBuffer).latin1Slice(scan.messageStart, scan.messageEnd)
+          : (buf as FastBuffer).utf8Slice(scan.messageStart, scan.messageEnd),
       };
       return feedParser(p.parser, line);
     },

@@ -65,11 +65,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       lastLineAt = now();
       const count = batch.count;
       metrics.linesRead(id, count);
-      const { buf, starts, ends, texts } = batch;
+      const { buf, starts, ends, texts, ascii } = batch;
       let unparsed = 0;
       for (let i = 0; i < count; i++) {
         const end = ends[i]!;
-        const r = end >= 0 ? dispatcher.pushBytes(buf, starts[i]!, end, lastLineAt) : dispatcher.push(texts[-1 - end]!);
+        const r = end >= 0 ? dispatcher.pushBytes(buf, starts[i]!, end, lastLineAt, ascii) : dispatcher.push(texts[-1 - end]!);
         if (r.outcomes.length > 0) record(r.outcomes);
         if (r.status === 'unparsed') {
           unparsed++;

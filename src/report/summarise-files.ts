@@ -23,11 +23,11 @@ export async function summariseFiles(files: string[], stdin: Readable | null, o:
   const countLines = share === null || share.index === 0;
   const t = o.now;
   const onBatch = (batch: LineBatch): void => {
-    const { count, buf, starts, ends, texts } = batch;
+    const { count, buf, starts, ends, texts, ascii } = batch;
     if (countLines) acc.linesRead += count;
     for (let i = 0; i < count; i++) {
       const end = ends[i]!;
-      const r = end >= 0 ? dispatcher.pushBytes(buf, starts[i]!, end, t) : dispatcher.push(texts[-1 - end]!);
+      const r = end >= 0 ? dispatcher.pushBytes(buf, starts[i]!, end, t, ascii) : dispatcher.push(texts[-1 - end]!);
       const outcomes = r.outcomes;
       for (let k = 0; k < outcomes.length; k++) acc.add(outcomes[k]!);
     }

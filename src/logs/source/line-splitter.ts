@@ -6,6 +6,8 @@
  * valid UTF-8 become U+FFFD.
  */
 
+import { isAscii } from 'node:buffer';
+
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 /**
@@ -16,6 +18,8 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
  */
 export class LineBatch {
   buf: Buffer = Buffer.alloc(0);
+  /** Every byte of `buf` is ASCII, so that latin1 decodes its lines as UTF-8 would, only faster. */
+  ascii = true;
   count = 0;
   starts: Int32Array = new Int32Array(8192);
   ends: Int32Array = new Int32Array(8192);
@@ -23,6 +27,7 @@ export class LineBatch {
 
   clear(buf: Buffer): void {
     this.buf = buf;
+    this.ascii = buf.length === 0 || isAscii(buf);
     this.count = 0;
     if (this.texts.length > 0) this.texts = [];
   }

@@ -103,4 +103,16 @@ test('the follower calls lineRanges when the consumer has it, with the same line
   }
 });
 
+test('a batch says whether its chunk is ASCII only (lines are then decoded as latin1)', () => {
+  const splitter = new LineSplitter();
+  const batch = new LineBatch();
+  splitter.pushRanges(Buffer.from('plain line\nanother\n'), batch);
+  assert.is(batch.ascii, true);
+  splitter.pushRanges(Buffer.from('café ✓\nplain\n'), batch);
+  assert.is(batch.ascii, false);
+  splitter.pushRanges(Buffer.from([0x61, 0xff, 0x0a]), batch);
+  assert.is(batch.ascii, false);
+  assert.is(batch.text(0), 'a\ufffd');
+});
+
 test.run();
