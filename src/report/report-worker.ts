@@ -11,5 +11,8 @@ export interface ReportWorkerInput {
 const input = workerData as ReportWorkerInput;
 summariseFiles(input.files, null, input.options).then(
   (acc) => parentPort!.postMessage({ ok: true, data: acc.toData() }),
-  (err: unknown) => parentPort!.postMessage({ ok: false, message: errorMessage(err) }),
+  (err: unknown) => {
+    const cause = err instanceof Error && err.cause !== undefined ? `: ${errorMessage(err.cause)}` : '';
+    parentPort!.postMessage({ ok: false, message: `${errorMessage(err)}${cause}` });
+  },
 );

@@ -24,15 +24,22 @@ export async function worthSplitting(files: string[], format: string, minBytes: 
 }
 
 export async function summariseSplit(files: string[], options: SummariseOptions): Promise<ReportAccumulator> {
-  const share = { index: 1, count: 2 };
-  const worker = startWorker({ files, options: { ...options, share } });
-  const mine = await summariseFiles(files, null, { ...options, share: { index: 0, count: 2 } });
-  mine.merge(await worker);
+  const worker = workerFor({ files, options: { ...options, share: { index: 1, count: 2 } } });
+  const theirs = resultOf(worker);
+  // awaited below; until then a failure of the worker must not count as unhandled
+  theirs.catch(() => undefined);
+  let mine: ReportAccumulator;
+  try {
+    mine = await summariseFiles(files, null, { ...options, share: { index: 0, count: 2 } });
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
+  mine.merge(await theirs);
   return mine;
 }
 
-function startWorker(input: ReportWorkerInput): Promise<ReportData> {
-  const worker = workerFor(input);
+function resultOf(worker: Worker): Promise<ReportData> {
   return new Promise<ReportData>((resolve, reject) => {
     worker.once('message', (m: { ok: true; data: ReportData } | { ok: false; message: string }) => {
       if (m.ok) resolve(m.data);

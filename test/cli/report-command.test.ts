@@ -125,11 +125,17 @@ test('read on two threads, the report is the same as on one (every corpus file o
   }
 });
 
-test('read on two threads, a file that goes missing is still reported by name', async () => {
+test('read on two threads, a file that cannot be read is reported by name (exit 1, no stray thread)', async () => {
   const c = captureIo();
   const code = await runReportCommand(['--json', join(tmpdir(), 'no-such-dir-xyz', 'mail.log')], c.io, now, { splitMinBytes: 0 });
   assert.is(code, 1);
   assert.match(c.stderr(), /cannot read .*mail\.log/);
+  // a directory passes the access check and fails on both threads while reading
+  const dir = mkdtempSync(join(tmpdir(), 'report-dir-'));
+  const d = captureIo();
+  assert.is(await runReportCommand(['--json', dir], d.io, now, { splitMinBytes: 0 }), 1);
+  assert.match(d.stderr(), new RegExp(`cannot read ${dir}: .*EISDIR`));
+  await new Promise((r) => setTimeout(r, 200));
 });
 
 test.run();
