@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runReportCommand } from '../../src/cli/report-command.js';
-import { readdirSync, statSync } from 'node:fs';
-import { CORPUS_NOW, corpusPath, manifest } from '../helpers/corpus.js';
+import { CORPUS_NOW, corpusLogFiles, corpusPath, manifest } from '../helpers/corpus.js';
 import { captureIo } from '../helpers/io.js';
 
 const now = () => CORPUS_NOW;
@@ -96,21 +95,12 @@ test('garbage bytes, invalid UTF-8 and a 5 MB line do not stop the report', asyn
   assert.is(r.lines_read, 2 + 5);
 });
 
-function allCorpusLogs(dir = corpusPath('')): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...allCorpusLogs(full));
-    else if (name.endsWith('.log')) out.push(full);
-  }
-  return out;
-}
 
 test('read on two threads, the report is the same as on one (every corpus file of every MTA, twice over)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'report-split-'));
   // one file with every corpus file back to back, so that processes of different files share pids
   const all = join(dir, 'all.log');
-  writeFileSync(all, allCorpusLogs().map((f) => readFileSync(f, 'utf8')).join(''));
+  writeFileSync(all, corpusLogFiles().map((f) => readFileSync(f, 'utf8')).join(''));
   const run = async (splitMinBytes: number, args: string[]) => {
     const c = captureIo();
     const code = await runReportCommand(['--json', '--top', '1000', ...args], c.io, now, { splitMinBytes });

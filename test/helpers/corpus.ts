@@ -1,5 +1,5 @@
 /** Access to the real MTA log fixtures in test/fixtures/corpus and their manifest. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createDispatcher } from '../../src/logs/dispatcher.js';
@@ -33,6 +33,17 @@ export interface ManifestEntry {
 
 export function manifest(): ManifestEntry[] {
   return JSON.parse(readFileSync(join(CORPUS, 'manifest.json'), 'utf8')) as ManifestEntry[];
+}
+
+/** Every `.log` file under `dir` (default: the whole corpus), in name order, folders walked in place. */
+export function corpusLogFiles(dir: string = CORPUS): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...corpusLogFiles(full));
+    else if (name.endsWith('.log')) out.push(full);
+  }
+  return out;
 }
 
 export function corpusPath(rel: string): string {

@@ -4,27 +4,17 @@
  * at random to hit every rule of the syslog expression.
  */
 import { isAscii } from 'node:buffer';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createDispatcher, type DispatchResult } from '../../src/logs/dispatcher.js';
 import { newHeaderScan, parseSyslogLine, scanSyslogHeader } from '../../src/logs/parsers/syslog.js';
 import { DEFAULT_PARSER_OPTIONS, type LogLine } from '../../src/logs/parsers/types.js';
-import { CORPUS, CORPUS_NOW, linesOf } from '../helpers/corpus.js';
+import { CORPUS_NOW, corpusLogFiles, linesOf } from '../helpers/corpus.js';
 import { rng } from '../helpers/rng.js';
 
-function corpusFiles(dir = CORPUS): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...corpusFiles(full));
-    else if (name.endsWith('.log')) out.push(full);
-  }
-  return out;
-}
 
-const FILES = corpusFiles();
+const FILES = corpusLogFiles();
 
 /** What the scanner reports, as a LogLine (null when it declines the line). */
 function scanned(raw: string, now: number, knownHost = ''): LogLine | null {

@@ -1,6 +1,5 @@
 /** The pipeline's lineRanges handler counts exactly what its lines handler counts. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Registry } from 'prom-client';
@@ -9,17 +8,8 @@ import { createPipeline } from '../../src/logs/pipeline.js';
 import { DEFAULT_PARSER_OPTIONS } from '../../src/logs/parsers/types.js';
 import { LineBatch, LineSplitter } from '../../src/logs/source/line-splitter.js';
 import { createLogMetrics } from '../../src/metrics/log-metrics.js';
-import { CORPUS, CORPUS_NOW } from '../helpers/corpus.js';
+import { CORPUS_NOW, corpusLogFiles } from '../helpers/corpus.js';
 
-function corpusFiles(dir = CORPUS): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...corpusFiles(full));
-    else if (name.endsWith('.log')) out.push(full);
-  }
-  return out;
-}
 
 function setup() {
   const registry = new Registry();
@@ -29,7 +19,7 @@ function setup() {
 }
 
 test('every corpus file, in small chunks: same metrics through lineRanges as through lines', async () => {
-  const data = Buffer.concat(corpusFiles().map((f) => readFileSync(f)));
+  const data = Buffer.concat(corpusLogFiles().map((f) => readFileSync(f)));
   const a = setup();
   const b = setup();
   const sa = new LineSplitter();
