@@ -204,26 +204,18 @@ function decodeRow(r: unknown): Session | null {
   }
   if (!(x509 === '' || isReason(x509)) || !(trust === '' || isTrust(trust))) return null;
   if (!isStr(protocol) || !isStr(cipher) || !isStr(doneQid) || !isStr(doneText) || !isStr(settledPeer)) return null;
-  return {
-    host,
-    program,
-    pid,
-    shared: false,
-    used: 0,
-    inbound,
-    peer,
-    time: time ?? Number.NaN,
-    phase: phase as Phase,
-    reason,
-    rank: rank as Rank,
-    x509,
-    protocol,
-    cipher,
-    trust,
-    doneQid,
-    doneText,
-    settledPeer,
-  };
+  const s = newSession(host, program, pid, inbound, peer, time ?? Number.NaN);
+  s.phase = phase as Phase;
+  s.reason = reason;
+  s.rank = rank as Rank;
+  s.x509 = x509;
+  s.protocol = protocol;
+  s.cipher = cipher;
+  s.trust = trust;
+  s.doneQid = doneQid;
+  s.doneText = doneText;
+  s.settledPeer = settledPeer;
+  return s;
 }
 
 /** Sessions from what encodeSessions returned; malformed input or rows are skipped. */
