@@ -20,6 +20,7 @@ import {
   start,
   sum,
   waitUntil,
+  type Child,
   type Sample,
 } from './proc.js';
 
@@ -78,11 +79,15 @@ export function compareCounts(samples: Sample[], expected: Expected, copies = 1)
   return diffs;
 }
 
-export async function runDaemonIngest(logFile: string, expected: Expected, options: DaemonRunOptions): Promise<IngestResult> {
-  const copies = options.copies ?? 1;
-  const dir = mkdtempSync(join(resolve(options.workDir), 'daemon-'));
-  const followed = join(dir, 'mail.log');
-  writeFileSync(followed, '');
+/**
+ * Starts the exporter following `followed` (state and config in `dir`) and waits until it listens and
+ * has opened the file. The caller stops `child`.
+ */
+export async function startFollowing(
+  dir: string,
+  followed: string,
+  options: { nodeArgs?: string[]; configYaml?: string } = {},
+): Promise<{ child: Child; base: string }> {
   const port = await freePort();
   const args = [...(options.nodeArgs ?? []), MAIN, '--listen', `127.0.0.1:${port}`, '--log', followed, '--state-dir', join(dir, 'state'), '--log-level', 'warn'];
   if (options.configYaml) {
@@ -93,11 +98,28 @@ export async function runDaemonIngest(logFile: string, expected: Expected, optio
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitUntil('the exporter to listen', async () => ((await httpGet(`${base}/healthz`, 1000)) === 'ok\n' ? true : undefined), 15_000);
-    // the follower has opened the empty file once its lag gauge shows up
+    // the follower has opened the empty file once its up gauge shows 1
     await waitUntil('the follower to open the log', async () => {
       const s = parseMetrics(await httpGet(`${base}/metrics`));
       return s.some((x) => x.name === 'smtp_tls_log_up' && x.value === 1) ? true : undefined;
     }, 15_000);
+  } catch (err) {
+    await child.stop('SIGTERM');
+    throw err;
+  }
+  return { child, base };
+}
+
+export async function runDaemonIngest(logFile: string, expected: Expected, options: DaemonRunOptions): Promise<IngestResult> {
+  const copies = options.copies ?? 1;
+  const dir = mkdtempSync(join(resolve(options.workDir), 'daemon-'));
+  const followed = join(dir, 'mail.log');
+  writeFileSync(followed, '');
+  const { child, base } = await startFollowing(dir, followed, options).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
+  try {
     await sleep(300);
     const cpu0 = cpuMsOf(child.pid) ?? 0;
     const mem = new MemorySampler(child.pid);

@@ -1,25 +1,15 @@
 /** Child processes, memory sampling, ports and Prometheus text: what every benchmark tool needs. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The exporter under test: this checkout's build, or another one named by BENCH_MAIN (for A/B runs). */
 export const MAIN = process.env.BENCH_MAIN ?? fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { freePort } from '../../test/helpers/daemon.js';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** `VmHWM` (peak resident set) and `VmRSS` of a live process, in KiB; null once it is gone. */
 export function memoryOf(pid: number): { hwmKiB: number; rssKiB: number } | null {

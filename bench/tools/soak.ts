@@ -6,8 +6,8 @@
 import { closeSync, mkdtempSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LogGenerator } from '../generate-log.js';
-import { compareCounts } from './daemon.js';
-import { MAIN, freePort, httpGet, memoryOf, parseMetrics, sleep, start, sum, waitUntil } from './proc.js';
+import { compareCounts, startFollowing } from './daemon.js';
+import { httpGet, memoryOf, parseMetrics, sleep, sum } from './proc.js';
 
 export interface SoakOptions {
   seconds: number;
@@ -69,23 +69,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const dir = mkdtempSync(join(resolve(o.workDir), 'soak-'));
   const path = join(dir, 'mail.log');
   writeFileSync(path, '');
-  const port = await freePort();
-  const child = start(
-    process.execPath,
-    [MAIN, '--listen', `127.0.0.1:${port}`, '--log', path, '--state-dir', join(dir, 'state'), '--log-level', 'warn'],
-    { cwd: dir, env: { PATH: process.env.PATH ?? '' } },
-  );
-  const base = `http://127.0.0.1:${port}`;
+  const { child, base } = await startFollowing(dir, path).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   const total = Math.round(o.seconds * o.linesPerSec);
   const gen = new LogGenerator({ lines: total, seed: o.seed, peers: o.peers, spanMs: o.seconds * 1000 });
   const samples: SoakSample[] = [];
   let fd = -1;
   try {
-    await waitUntil('the exporter to listen', async () => ((await httpGet(`${base}/healthz`, 1000)) === 'ok\n' ? true : undefined), 15_000);
-    await waitUntil('the follower to open the log', async () => {
-      const s = parseMetrics(await httpGet(`${base}/metrics`));
-      return s.some((x) => x.name === 'smtp_tls_log_up' && x.value === 1) ? true : undefined;
-    }, 15_000);
     fd = openSync(path, 'a');
     const tickMs = 50;
     const perTick = o.linesPerSec / (1000 / tickMs);
