@@ -11,27 +11,14 @@ import * as assert from 'uvu/assert';
 import { createDispatcher } from '../../../src/logs/dispatcher.js';
 import { DEFAULT_PARSER_OPTIONS, FAILURE_REASONS } from '../../../src/logs/parsers/types.js';
 import type { Outcome } from '../../../src/logs/parsers/types.js';
+import type { FailureRow, HandshakeRow } from '../../../src/report/summary.js';
 import { CORPUS_NOW, corpusPath, linesOf, replayFile } from '../../helpers/corpus.js';
 
-interface HandshakeTotal {
-  mta: string;
-  direction: string;
-  protocol: string;
-  cipher: string;
-  trust: string;
-  count: number;
-}
-interface FailureTotal {
-  mta: string;
-  direction: string;
-  reason: string;
-  count: number;
-}
 interface Truth {
   sessions: number;
   kinds: Record<string, number>;
-  handshakes: HandshakeTotal[];
-  failures: FailureTotal[];
+  handshakes: HandshakeRow[];
+  failures: FailureRow[];
   client_errors: unknown[];
 }
 
@@ -46,9 +33,9 @@ const REASON_MAP: Record<string, string> = {
   protocol_version: 'protocol_version',
 };
 
-function totals(out: Outcome[]): { handshakes: HandshakeTotal[]; failures: FailureTotal[] } {
-  const hs = new Map<string, HandshakeTotal>();
-  const fs = new Map<string, FailureTotal>();
+function totals(out: Outcome[]): { handshakes: HandshakeRow[]; failures: FailureRow[] } {
+  const hs = new Map<string, HandshakeRow>();
+  const fs = new Map<string, FailureRow>();
   for (const o of out) {
     if (o.kind === 'handshake') {
       const k = [o.mta, o.direction, o.protocol, o.cipher, o.trust].join('|');
