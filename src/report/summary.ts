@@ -46,9 +46,10 @@ class Tally {
   private readonly root = new Map<string, unknown>();
   private readonly counts: { values: string[]; count: number }[] = [];
 
-  add(values: string[], depth: number = values.length): void {
+  add(values: readonly string[], count = 1): void {
+    const last = values.length - 1;
     let m = this.root;
-    for (let i = 0; i < depth - 1; i++) {
+    for (let i = 0; i < last; i++) {
       let next = m.get(values[i]!) as Map<string, unknown> | undefined;
       if (next === undefined) {
         next = new Map<string, unknown>();
@@ -56,34 +57,23 @@ class Tally {
       }
       m = next;
     }
-    const cell = m.get(values[depth - 1]!) as { values: string[]; count: number } | undefined;
+    const cell = m.get(values[last]!) as { values: string[]; count: number } | undefined;
     if (cell !== undefined) {
-      cell.count++;
+      cell.count += count;
       return;
     }
-    const fresh = { values: values.slice(0, depth).map(own), count: 1 };
-    m.set(fresh.values[depth - 1]!, fresh);
+    const fresh = { values: values.map(own), count };
+    m.set(fresh.values[last]!, fresh);
     this.counts.push(fresh);
   }
 
+  /** The counts under joined keys (to pass between threads, and to sort). */
   entries(): [string, number][] {
     return this.counts.map((c) => [c.values.join(SEP), c.count]);
   }
 
-  /** Adds counts under joined keys, as entries() gives them. */
   addEntries(entries: [string, number][]): void {
-    for (const [key, count] of entries) {
-      const values = key.split(SEP);
-      this.add(values);
-      const cell = this.cellOf(values);
-      cell.count += count - 1;
-    }
-  }
-
-  private cellOf(values: string[]): { values: string[]; count: number } {
-    let m = this.root;
-    for (let i = 0; i < values.length - 1; i++) m = m.get(values[i]!) as Map<string, unknown>;
-    return m.get(values[values.length - 1]!) as { values: string[]; count: number };
+    for (const [key, count] of entries) this.add(key.split(SEP), count);
   }
 }
 
@@ -101,23 +91,26 @@ export class ReportAccumulator {
   private readonly failures = new Tally();
   /** Many peers: one joined key each costs less memory than a map per peer. */
   private readonly peers = new Map<string, number>();
-  private readonly key: string[] = ['', '', '', '', ''];
+  // label values of the outcome at hand, reused from one outcome to the next
+  private readonly handshakeKey: string[] = ['', '', '', '', ''];
+  private readonly failureKey: string[] = ['', '', ''];
 
   add(o: Outcome): void {
-    const k = this.key;
     if (o.kind === 'handshake') {
+      const k = this.handshakeKey;
       k[0] = o.mta;
       k[1] = o.direction;
       k[2] = o.protocol;
       k[3] = o.cipher;
       k[4] = o.trust;
-      this.handshakes.add(k, 5);
+      this.handshakes.add(k);
       return;
     }
+    const k = this.failureKey;
     k[0] = o.mta;
     k[1] = o.direction;
     k[2] = o.reason;
-    this.failures.add(k, 3);
+    this.failures.add(k);
     if (o.peer) {
       // join() makes one flat string; a template would keep the cut peer, and with it its line, alive
       const p = [o.peer, o.direction, o.reason].join(SEP);
