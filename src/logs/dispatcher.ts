@@ -4,7 +4,7 @@
  * the formats that have a native log shape (Exim mainlog, Momentum). Lines of other programs are
  * dropped before any parser sees them.
  */
-import { newHeaderScan, parseSyslogLine, scanSyslogHeader } from './parsers/syslog.js';
+import { newHeaderScan, parseSyslogLine, pidNumber, scanSyslogHeader } from './parsers/syslog.js';
 import { MTA_FORMATS } from './parsers/registry.js';
 import type { LogLine, Mta, MtaFormat, MtaParser, Outcome, ParserOptions } from './parsers/types.js';
 
@@ -59,13 +59,6 @@ export interface DispatchShare {
   count: number;
 }
 
-/** The pid as scanSyslogHeader reads it: 1 to 9 digits without a leading zero, else -1. */
-function pidNumber(pid: string): number {
-  const n = pid.length;
-  if (n === 0 || n > 9 || (n > 1 && pid.charCodeAt(0) === 48)) return -1;
-  return Number(pid);
-}
-
 function shareOf(format: MtaFormat, pid: number, count: number): number {
   return format.mta === 'postfix' && pid >= 0 ? pid % count : 0;
 }
@@ -114,8 +107,13 @@ export function createDispatcher(
 
   const feed = (f: MtaFormat, line: LogLine): DispatchResult => feedParser(parserFor(f), line);
 
+  /** Keeps the latest log time seen (a line without a time changes nothing). */
+  const saw = (time: number): void => {
+    if (!(time <= latest) && !Number.isNaN(time)) latest = time;
+  };
+
   const feedParser = (parser: MtaParser, line: LogLine): DispatchResult => {
-    if (!(line.time <= latest)) latest = Number.isNaN(line.time) ? latest : line.time;
+    saw(line.time);
     const r = parser.push(line);
     if (r.outcomes.length === 0) return r.unparsed ? UNPARSED_NOTHING : TLS_NOTHING;
     if (r.unparsed) return { status: 'unparsed', outcomes: r.outcomes };
@@ -179,7 +177,7 @@ export function createDispatcher(
       const p = programAt(buf as FastBuffer, scan.programStart, scan.programEnd, scan.programHash);
       if (p.parser === null) {
         if (p.format === null) return IGNORED;
-        if (!(scan.time <= latest)) latest = scan.time;
+        saw(scan.time);
         return TLS_NOTHING;
       }
       if (share !== null && shareOf(p.format!, scan.pidValue, share.count) !== share.index) return TLS_NOTHING;
@@ -189,7 +187,7 @@ export function createDispatcher(
       }
       const pid = pidAt(buf as FastBuffer, scan.pidStart, scan.pidEnd, scan.pidValue);
       if (p.parser.skips !== undefined && p.parser.skips(buf, scan.messageStart, scan.messageEnd, hostText, p.program, pid)) {
-        if (!(scan.time <= latest)) latest = scan.time;
+        saw(scan.time);
         return TLS_NOTHING;
       }
       const line: LogLine = {

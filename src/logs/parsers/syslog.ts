@@ -164,6 +164,16 @@ function scanTime(year: number, month: number, day: number, hour: number, minute
   return lastHourStart + minute * 60_000 + second * 1000;
 }
 
+/** A pid of 1 to 9 digits without a leading zero: the only text of its number. */
+function pidStandsAlone(digits: number, leadingZero: boolean): boolean {
+  return digits > 0 && digits <= 9 && !(digits > 1 && leadingZero);
+}
+
+/** A pid text (digits) as the number scanSyslogHeader reports in `pidValue`: -1 unless it stands alone. */
+export function pidNumber(pid: string): number {
+  return pidStandsAlone(pid.length, pid.charCodeAt(0) === 48) ? Number(pid) : -1;
+}
+
 /**
  * The byte-level twin of parseSyslogLine for the common case: an RFC 3164 header (optionally with a
  * PRI) made of ASCII only. Fills `out` with what parseSyslogLine would return, as offsets into
@@ -282,7 +292,7 @@ export function scanSyslogHeader(buf: Uint8Array, start: number, end: number, no
   out.programHash = hash >>> 0;
   out.pidStart = pidStart;
   out.pidEnd = pidEnd;
-  out.pidValue = pidLen === 0 || pidLen > 9 || (pidLen > 1 && buf[pidStart] === 0x30) ? -1 : pid;
+  out.pidValue = pidStandsAlone(pidLen, buf[pidStart] === 0x30) ? pid : -1;
   out.messageStart = i;
   out.messageEnd = messageEnd;
   return true;
