@@ -37,7 +37,22 @@ test('stop, save, restart while the writer keeps writing: nothing lost, nothing 
   }
 });
 
-test('restart after a rename rotation: the rotated file is finished from the saved offset, then the new one', async () => {
+interface RestartCase {
+  /** Lines written and read before the follower stops. */
+  before: number;
+  /** What happens to the log while nothing follows it (more lines are written). */
+  meanwhile(path: string, w: Writer): void;
+  /** The second follower's startAt, which a saved position must override. */
+  startAt: 'beginning' | 'end';
+  /** The second follower must deliver exactly lines from..to. */
+  from: number;
+  to: number;
+  /** Its rotations, when the case checks them. */
+  rotations?: string[];
+}
+
+/** Follows a new log, stops after `before` lines, lets `meanwhile` happen, and resumes from the saved position. */
+async function restartAfter(rc: RestartCase): Promise<void> {
   const { dir, cleanup } = tempDir();
   const path = join(dir, 'mail.log');
   const w = new Writer(path);
@@ -45,87 +60,73 @@ test('restart after a rename rotation: the rotated file is finished from the sav
   let b: ReturnType<typeof follow> | null = null;
   try {
     await a.src.start();
-    w.write(500);
-    await waitFor(() => a.c.lines.length === 500, '500 lines');
+    w.write(rc.before);
+    await waitFor(() => a.c.lines.length === rc.before, `${rc.before} lines`);
     await a.src.stop();
     const saved = roundTrip(a.src.position());
-    w.write(200);
-    // decoys: an older rotation and a compressed one
-    writeFileSync(`${path}.1`, `${lineText(1)}\n${'decoy\n'.repeat(2000)}`);
-    writeFileSync(`${path}.2.gz`, readFileSync(path));
-    renameSync(path, `${path}-20261123`);
-    w.reopen(path);
-    w.write(300);
-    b = follow({ path, startAt: 'beginning', saved });
+    rc.meanwhile(path, w);
+    b = follow({ path, startAt: rc.startAt, saved });
     await b.src.start();
-    await waitFor(() => b!.c.lines.length >= 500, '500 more lines', 3000, () => `got ${b!.c.lines.length}`);
+    const more = rc.to - rc.from + 1;
+    await waitFor(() => b!.c.lines.length >= more, `${more} more lines`, 3000, () => `got ${b!.c.lines.length}`);
     await sleep(100);
-    assertExactly(b.c.lines, 501, 1000);
-    assert.equal(b.c.rotations, ['rename']);
+    assertExactly(b.c.lines, rc.from, rc.to);
+    if (rc.rotations) assert.equal(b.c.rotations, rc.rotations);
   } finally {
     await a.src.stop();
     await b?.src.stop();
     w.close();
     cleanup();
   }
+}
+
+test('restart after a rename rotation: the rotated file is finished from the saved offset, then the new one', async () => {
+  await restartAfter({
+    before: 500,
+    meanwhile(path, w) {
+      w.write(200);
+      // decoys: an older rotation and a compressed one
+      writeFileSync(`${path}.1`, `${lineText(1)}\n${'decoy\n'.repeat(2000)}`);
+      writeFileSync(`${path}.2.gz`, readFileSync(path));
+      renameSync(path, `${path}-20261123`);
+      w.reopen(path);
+      w.write(300);
+    },
+    startAt: 'beginning',
+    from: 501,
+    to: 1000,
+    rotations: ['rename'],
+  });
 });
 
 test('restart after a copytruncate: the rest comes from the copy, then the truncated file from 0', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  const a = follow({ path, startAt: 'beginning' });
-  let b: ReturnType<typeof follow> | null = null;
-  try {
-    await a.src.start();
-    w.write(500);
-    await waitFor(() => a.c.lines.length === 500, '500 lines');
-    await a.src.stop();
-    const saved = roundTrip(a.src.position());
-    w.write(200);
-    copyFileSync(path, `${path}.1`);
-    truncateSync(path, 0);
-    w.write(300);
-    b = follow({ path, startAt: 'beginning', saved });
-    await b.src.start();
-    await waitFor(() => b!.c.lines.length >= 500, '500 more lines', 3000, () => `got ${b!.c.lines.length}`);
-    await sleep(100);
-    assertExactly(b.c.lines, 501, 1000);
-    assert.equal(b.c.rotations, ['truncate']);
-  } finally {
-    await a.src.stop();
-    await b?.src.stop();
-    w.close();
-    cleanup();
-  }
+  await restartAfter({
+    before: 500,
+    meanwhile(path, w) {
+      w.write(200);
+      copyFileSync(path, `${path}.1`);
+      truncateSync(path, 0);
+      w.write(300);
+    },
+    startAt: 'beginning',
+    from: 501,
+    to: 1000,
+    rotations: ['truncate'],
+  });
 });
 
 test('restart when the saved file is gone: the current file is read from 0', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  const a = follow({ path, startAt: 'beginning' });
-  let b: ReturnType<typeof follow> | null = null;
-  try {
-    await a.src.start();
-    w.write(300);
-    await waitFor(() => a.c.lines.length === 300, '300 lines');
-    await a.src.stop();
-    const saved = roundTrip(a.src.position());
-    unlinkSync(path);
-    w.reopen(path);
-    w.write(200);
-    b = follow({ path, startAt: 'end', saved });
-    await b.src.start();
-    await waitFor(() => b!.c.lines.length >= 200, '200 lines', 3000);
-    await sleep(100);
-    assertExactly(b.c.lines, 301, 500);
-  } finally {
-    await a.src.stop();
-    await b?.src.stop();
-    w.close();
-    cleanup();
-  }
+  await restartAfter({
+    before: 300,
+    meanwhile(path, w) {
+      unlinkSync(path);
+      w.reopen(path);
+      w.write(200);
+    },
+    startAt: 'end',
+    from: 301,
+    to: 500,
+  });
 });
 
 test('a saved position that is not a position is reported and startAt applies', async () => {
