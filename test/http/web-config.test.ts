@@ -28,6 +28,15 @@ function webConfigFile(text: string): string {
 const PASSWORD = `s3cret-${process.pid}`;
 const HASH = bcrypt.hashSync(PASSWORD, 4);
 
+/** tls_server_config lines of a server that requires a client certificate signed by the test CA. */
+const MTLS_SERVER = [
+  'tls_server_config:',
+  `  cert_file: ${join(PKI, 'server.crt')}`,
+  `  key_file: ${join(PKI, 'server.key')}`,
+  '  client_auth_type: RequireAndVerifyClientCert',
+  `  client_ca_file: ${join(PKI, 'ca.crt')}`,
+];
+
 function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
@@ -172,11 +181,7 @@ test('mTLS RequireAndVerifyClientCert: no certificate and a self-signed one are 
   const cfg = await loadWebConfig(
     webConfigFile(
       [
-        'tls_server_config:',
-        `  cert_file: ${join(PKI, 'server.crt')}`,
-        `  key_file: ${join(PKI, 'server.key')}`,
-        '  client_auth_type: RequireAndVerifyClientCert',
-        `  client_ca_file: ${join(PKI, 'ca.crt')}`,
+        ...MTLS_SERVER,
         '  min_version: TLS12',
         '',
       ].join('\n'),
@@ -200,11 +205,7 @@ test('mTLS plus basic auth: both are needed', async () => {
   const cfg = await loadWebConfig(
     webConfigFile(
       [
-        'tls_server_config:',
-        `  cert_file: ${join(PKI, 'server.crt')}`,
-        `  key_file: ${join(PKI, 'server.key')}`,
-        '  client_auth_type: RequireAndVerifyClientCert',
-        `  client_ca_file: ${join(PKI, 'ca.crt')}`,
+        ...MTLS_SERVER,
         'basic_auth_users:',
         `  prometheus: '${HASH}'`,
         '',
