@@ -36,6 +36,7 @@ export class PeerTopK {
   private cached: PeerCount[] = [];
   private cachedAt = -Infinity;
   private dirty = false;
+  private scratch = new Float64Array(0);
 
   constructor(private readonly options: PeerTopKOptions) {
     this.bucketCount = options.buckets ?? 12;
@@ -53,12 +54,26 @@ export class PeerTopK {
       counts.set(key, c + 1);
       return;
     }
-    if (counts.size >= this.capacity) {
-      const keep = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, this.capacity >> 1);
-      counts.clear();
-      for (const [k, v] of keep) counts.set(k, v);
-    }
+    if (counts.size >= this.capacity) this.halve(counts);
     counts.set(key, 1);
+  }
+
+  /** Drops all but the `capacity / 2` largest counts (of equal counts, the ones added first stay). */
+  private halve(counts: Map<string, number>): void {
+    const n = counts.size;
+    if (this.scratch.length < n) this.scratch = new Float64Array(n);
+    let i = 0;
+    for (const v of counts.values()) this.scratch[i++] = v;
+    const values = this.scratch.subarray(0, n).sort();
+    const keep = this.capacity >> 1;
+    const threshold = values[n - keep]!;
+    let equalKept = 0;
+    for (let j = n - keep; j < n && values[j] === threshold; j++) equalKept++;
+    for (const [k, v] of counts) {
+      if (v > threshold) continue;
+      if (v === threshold && equalKept > 0) equalKept--;
+      else counts.delete(k);
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PeerTopK } from '../../src/metrics/peer-top-k.js';
+import { rng } from '../helpers/rng.js';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 
@@ -52,6 +53,32 @@ test('a full bucket keeps its more frequent half', () => {
   t.add('inbound', 'new[203.0.113.9]', 'other', T0);
   assert.ok(t.size() <= 10);
   assert.equal(t.top(T0).map((p) => [p.peer, p.count]), [['p3[192.0.2.3]', 4], ['p2[192.0.2.2]', 3], ['p1[192.0.2.1]', 2]]);
+});
+
+test('a full bucket keeps exactly its capacity/2 largest counts, the first added of equal counts (random adds against a reference)', () => {
+  const r = rng(5);
+  for (let round = 0; round < 50; round++) {
+    const capacity = 4 + Math.floor(r() * 12);
+    const t = new PeerTopK({ windowMs: 3_600_000, k: 1000, capacity });
+    // the reference: counts in insertion order, halved by a stable sort
+    let ref: [string, number][] = [];
+    for (let i = 0; i < 400; i++) {
+      const peer = `p${Math.floor(r() * r() * 40)}[192.0.2.1]`;
+      t.add('inbound', peer, 'other', T0);
+      const at = ref.findIndex(([p]) => p === peer);
+      if (at >= 0) {
+        ref[at]![1]++;
+        continue;
+      }
+      if (ref.length >= capacity) {
+        const kept = new Set([...ref].sort((a, b) => b[1] - a[1]).slice(0, capacity >> 1).map(([p]) => p));
+        ref = ref.filter(([p]) => kept.has(p));
+      }
+      ref.push([peer, 1]);
+    }
+    const got = new Map(t.top(T0).map((p) => [p.peer, p.count]));
+    assert.equal(got, new Map(ref), `round ${round}, capacity ${capacity}`);
+  }
 });
 
 test.run();
