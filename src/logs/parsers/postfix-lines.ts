@@ -65,22 +65,58 @@ export interface HandshakeLine {
 const HANDSHAKE =
   /^(?:(Anonymous|Untrusted|Trusted|Verified) )?TLS connection (?:established|reused) (from|to) (\S+?)(?: to \S+?)?: (\S+) with cipher (\S+) \(\d+\/\d+ bits\)/;
 
+function trustOf(word: string | undefined): Trust | null {
+  switch (word) {
+    case 'Anonymous':
+      return 'anonymous';
+    case 'Untrusted':
+      return 'untrusted';
+    case 'Trusted':
+      return 'trusted';
+    case 'Verified':
+      return 'verified';
+    default:
+      return null;
+  }
+}
+
+/**
+ * Cipher names seen lately, so that lines naming the same cipher yield one string object, whose hash
+ * the maps that count by cipher then already know. Direct-mapped: a slot is picked by the length and
+ * two characters of the name.
+ */
+const CIPHER_SLOTS = 64;
+const ciphers: string[] = new Array<string>(CIPHER_SLOTS).fill('');
+
+function knownCipher(cipher: string): string {
+  const n = cipher.length;
+  const slot = (n * 31 + cipher.charCodeAt(4) * 7 + cipher.charCodeAt(n - 2)) & (CIPHER_SLOTS - 1);
+  const known = ciphers[slot]!;
+  if (known === cipher) return known;
+  ciphers[slot] = cipher;
+  return cipher;
+}
+
 export function parseHandshake(msg: string): HandshakeLine | null {
   const m = HANDSHAKE.exec(msg);
   if (!m) return null;
   return {
-    trust: m[1] === undefined ? null : (m[1].toLowerCase() as Trust),
+    trust: trustOf(m[1]),
     inbound: m[2] === 'from',
     peer: peerOf(m[3]!),
     protocol: normaliseProtocol(m[4]!),
-    cipher: m[5]!,
+    cipher: knownCipher(m[5]!),
   };
 }
 
-/** Cheap test before parseHandshake: the summary starts at most one word into the message. */
+/**
+ * Cheap test before parseHandshake: the summary starts the message or follows its first word (a
+ * trust word of at most 9 letters).
+ */
 export function mayBeHandshake(msg: string): boolean {
-  const i = msg.indexOf('TLS connection ');
-  return i >= 0 && i <= 10;
+  if (msg.startsWith('TLS connection ')) return true;
+  const space = msg.indexOf(' ');
+  return space > 0 && space <= 9 && msg.startsWith('TLS connection ', space + 1);
 }
 
 /**

@@ -27,6 +27,10 @@ const NOT_VERIFIED_23 = 'Server certificate could not be verified for ';
 /** Feeds one client-side line; false when no rule understood it. */
 export function outboundLine(t: PostfixTracker, line: LogLine): boolean {
   const m = line.message;
+  if (mayBeHandshake(m)) {
+    const h = parseHandshake(m);
+    if (h) return t.established(line, h, false);
+  }
   const status = m.indexOf(', status=');
   if (status >= 0) {
     const open = m.indexOf(' (', status);
@@ -35,10 +39,6 @@ export function outboundLine(t: PostfixTracker, line: LogLine): boolean {
     const text = v === null ? '' : m.slice(open + 2, m.endsWith(')') ? -1 : m.length);
     verdict(t, line, v, m.slice(0, m.indexOf(':')), text, relayOf(m));
     return true;
-  }
-  if (mayBeHandshake(m)) {
-    const h = parseHandshake(m);
-    if (h) return t.established(line, h, false);
   }
   if (m.startsWith(SSL_CONNECT)) return t.sslError(line, false, SSL_CONNECT.length, false);
   if (m.startsWith('warning: ')) return t.warning(line);
