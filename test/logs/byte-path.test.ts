@@ -157,6 +157,47 @@ test('pushBytes with mixed and mutated lines: same results as push, line by line
   }
 });
 
+test('Postfix connect and disconnect lines read as bytes: same results as push, whatever the starttls counter says', () => {
+  const counters = [
+    '', ' starttls=1', ' starttls=1/1', ' starttls=0/1', ' starttls=1/2', ' starttls=0/0', ' starttls=00/01', ' starttls=0/',
+    ' starttls=0/ 1', ' starttls=0/+1', ' starttls=0/-1', ' starttls=0/1x', ' starttls=', ' starttls=x', ' starttls=0/123456789012345678',
+    ' starttls=99999999999999999998/99999999999999999999', ' starttls=0/1 starttls=1/1', ' starttls=1/1 starttls=0/1',
+  ];
+  const openers = [
+    [],
+    ['Anonymous TLS connection established from a[192.0.2.1]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)'],
+    ['SSL_accept error from a[192.0.2.1]: -1', 'warning: TLS library problem: error:0A000076:SSL routines::no suitable signature algorithm:../ssl/t1_lib.c:3330:'],
+    ['lost connection after STARTTLS from a[192.0.2.1]'],
+    ['timeout after STARTTLS from a[192.0.2.1]'],
+  ];
+  // one connection per group of lines, on one of three processes in turn
+  const lines: [pid: number, message: string][] = [];
+  let group = 0;
+  for (const opener of openers) {
+    for (const counter of counters) {
+      const pid = 100 + (group++ % 3);
+      for (const m of ['connect from a[192.0.2.1]', ...opener, `disconnect from a[192.0.2.1] ehlo=1${counter} commands=2`]) lines.push([pid, m]);
+    }
+  }
+  for (const m of ['disconnect from starttls=0/1', 'disconnect from  starttls=0/1', 'disconnect from a[192.0.2.1]starttls=0/1', 'connect from', 'disconnect from']) {
+    lines.push([100, m]);
+  }
+  for (const program of ['postfix/smtpd', 'postfix/submission/smtpd', 'postfix/postscreen', 'postfix/tlsproxy', 'postfix/smtp']) {
+    const byString = createDispatcher('auto', DEFAULT_PARSER_OPTIONS, () => CORPUS_NOW);
+    const byBytes = createDispatcher('auto', DEFAULT_PARSER_OPTIONS, () => CORPUS_NOW);
+    let emitted = 0;
+    for (const [pid, message] of lines) {
+      const line = `Nov 23 03:11:31 vm ${program}[${pid}]: ${message}`;
+      const buf = Buffer.from(`${line}\n`, 'latin1');
+      const want = byString.push(line);
+      emitted += want.outcomes.length;
+      sameResult(byBytes.pushBytes(buf, 0, buf.length - 1, CORPUS_NOW, true), want, `${program}: ${message}`);
+    }
+    assert.equal(byBytes.drain(), byString.drain(), program);
+    if (program !== 'postfix/smtp') assert.ok(emitted > 40, `${program}: only ${emitted} outcomes`);
+  }
+});
+
 test('pushBytes reads only its range and keeps nothing of the buffer', () => {
   const d = createDispatcher('auto', DEFAULT_PARSER_OPTIONS, () => CORPUS_NOW);
   const text = 'Nov 23 03:12:29 vm postfix/smtpd[18529]: connect from localhost[127.0.0.1]\n';
