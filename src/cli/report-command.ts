@@ -5,9 +5,7 @@ import { errorMessage } from '../errors.js';
 import { FORMAT_NAMES } from '../logs/parsers/registry.js';
 import type { Mta } from '../logs/parsers/types.js';
 import { formatReportText } from '../report/format-text.js';
-import { SPLIT_MIN_BYTES, summariseSplit, worthSplitting } from '../report/split-report.js';
 import { summariseFiles } from '../report/summarise-files.js';
-import type { ReportAccumulator } from '../report/summary.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CommandIo } from './io.js';
 
 export const REPORT_USAGE = `Usage: smtp-tls-exporter report [--json] [--format FORMAT] [--top N] FILE...
@@ -21,16 +19,10 @@ Options:
   -h, --help       show this help
 `;
 
-export interface ReportTuning {
-  /** Files of at least this many bytes in all are read on two threads. */
-  splitMinBytes: number;
-}
-
 export async function runReportCommand(
   args: string[],
   io: CommandIo,
   now: () => number = Date.now,
-  tuning: ReportTuning = { splitMinBytes: SPLIT_MIN_BYTES },
 ): Promise<number> {
   let parsed;
   try {
@@ -72,12 +64,9 @@ export async function runReportCommand(
     }
   }
 
-  const options = { format: values.format as 'auto' | Mta, now: now() };
-  let acc: ReportAccumulator;
+  let acc;
   try {
-    acc = (await worthSplitting(positionals, values.format!, tuning.splitMinBytes))
-      ? await summariseSplit(positionals, options)
-      : await summariseFiles(positionals, io.stdin, options);
+    acc = await summariseFiles(positionals, io.stdin, { format: values.format as 'auto' | Mta, now: now() });
   } catch (err) {
     io.stderr(`smtp-tls-exporter report: ${errorMessage(err)}${err instanceof Error && err.cause ? `: ${errorMessage(err.cause)}` : ''}\n`);
     return EXIT_FAILURE;

@@ -4,7 +4,7 @@
  * the formats that have a native log shape (Exim mainlog, Momentum). Lines of other programs are
  * dropped before any parser sees them.
  */
-import { newHeaderScan, parseSyslogLine, pidNumber, scanSyslogHeader } from './parsers/syslog.js';
+import { newHeaderScan, parseSyslogLine, scanSyslogHeader } from './parsers/syslog.js';
 import { MTA_FORMATS } from './parsers/registry.js';
 import type { LineResult, LogLine, Mta, MtaFormat, MtaParser, Outcome, ParserOptions } from './parsers/types.js';
 
@@ -49,20 +49,6 @@ interface ProgramEntry {
   parser: MtaParser | null;
 }
 
-/**
- * A dispatcher that takes only its share of the lines, so that several can read the same log side
- * by side: Postfix lines by process id (every line of one process goes to the same share, and the
- * Postfix parser relates lines of one process only), all other lines to share 0.
- */
-export interface DispatchShare {
-  index: number;
-  count: number;
-}
-
-function shareOf(format: MtaFormat, pid: number, count: number): number {
-  return format.mta === 'postfix' && pid >= 0 ? pid % count : 0;
-}
-
 const PROGRAM_SLOTS = 1024; // powers of two
 const PID_SLOTS = 4096;
 
@@ -85,7 +71,6 @@ export function createDispatcher(
   format: 'auto' | Mta,
   options: ParserOptions,
   now: () => number = Date.now,
-  share: DispatchShare | null = null,
 ): Dispatcher {
   const formats = format === 'auto' ? MTA_FORMATS : MTA_FORMATS.filter((f) => f.mta === format);
   const natives = formats.filter((f) => f.parseNative !== undefined);
@@ -128,13 +113,12 @@ export function createDispatcher(
     if (line) {
       const f = formatForProgram(line.program);
       if (f === null) return IGNORED;
-      if (share !== null && shareOf(f, pidNumber(line.pid), share.count) !== share.index) return TLS_NOTHING;
       return feed(f, line);
     }
     const year = new Date(t).getFullYear();
     for (const f of natives) {
       const native = f.parseNative!(raw, year);
-      if (native) return share === null || share.index === 0 ? feed(f, native) : TLS_NOTHING;
+      if (native) return feed(f, native);
     }
     return IGNORED;
   };
@@ -183,7 +167,6 @@ export function createDispatcher(
         saw(scan.time);
         return TLS_NOTHING;
       }
-      if (share !== null && shareOf(p.format!, scan.pidValue, share.count) !== share.index) return TLS_NOTHING;
       if (!scan.sameHost) {
         hostText = (buf as FastBuffer).latin1Slice(scan.hostStart, scan.hostEnd);
         scan.knownHost = Buffer.from(buf.subarray(scan.hostStart, scan.hostEnd));

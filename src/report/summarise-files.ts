@@ -1,7 +1,7 @@
 /** Runs log files (or stdin) through a dispatcher and sums up the outcomes: the work of `report`. */
 import type { Readable } from 'node:stream';
 import { ExporterError } from '../errors.js';
-import { createDispatcher, type DispatchShare } from '../logs/dispatcher.js';
+import { createDispatcher } from '../logs/dispatcher.js';
 import { DEFAULT_PARSER_OPTIONS, type Mta } from '../logs/parsers/types.js';
 import type { LineBatch } from '../logs/source/line-splitter.js';
 import { forEachFileLineRanges, forEachLineRanges } from './read-lines.js';
@@ -11,20 +11,16 @@ export interface SummariseOptions {
   format: 'auto' | Mta;
   /** The wall clock that year-less timestamps are read against. */
   now: number;
-  /** Take only this share of the lines (see DispatchShare); share 0 also counts the lines read. */
-  share?: DispatchShare;
 }
 
 /** Reads `files` in order (`-` is `stdin`); a file that cannot be read throws FILE_UNREADABLE naming it. */
 export async function summariseFiles(files: string[], stdin: Readable | null, o: SummariseOptions): Promise<ReportAccumulator> {
   const acc = new ReportAccumulator();
-  const share = o.share ?? null;
-  const dispatcher = createDispatcher(o.format, DEFAULT_PARSER_OPTIONS, () => o.now, share);
-  const countLines = share === null || share.index === 0;
+  const dispatcher = createDispatcher(o.format, DEFAULT_PARSER_OPTIONS, () => o.now);
   const t = o.now;
   const onBatch = (batch: LineBatch): void => {
     const { count, buf, starts, ends, texts, ascii } = batch;
-    if (countLines) acc.linesRead += count;
+    acc.linesRead += count;
     for (let i = 0; i < count; i++) {
       const end = ends[i]!;
       const r = end >= 0 ? dispatcher.pushBytes(buf, starts[i]!, end, t, ascii) : dispatcher.push(texts[-1 - end]!);

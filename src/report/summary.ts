@@ -46,7 +46,7 @@ class Tally {
   private readonly root = new Map<string, unknown>();
   private readonly counts: { values: string[]; count: number }[] = [];
 
-  add(values: readonly string[], count = 1): void {
+  add(values: readonly string[]): void {
     const last = values.length - 1;
     let m = this.root;
     for (let i = 0; i < last; i++) {
@@ -59,30 +59,18 @@ class Tally {
     }
     const cell = m.get(values[last]!) as { values: string[]; count: number } | undefined;
     if (cell !== undefined) {
-      cell.count += count;
+      cell.count++;
       return;
     }
-    const fresh = { values: values.map(own), count };
+    const fresh = { values: values.map(own), count: 1 };
     m.set(fresh.values[last]!, fresh);
     this.counts.push(fresh);
   }
 
-  /** The counts under joined keys (to pass between threads, and to sort). */
+  /** The counts under joined keys (to sort). */
   entries(): [string, number][] {
     return this.counts.map((c) => [c.values.join(SEP), c.count]);
   }
-
-  addEntries(entries: [string, number][]): void {
-    for (const [key, count] of entries) this.add(key.split(SEP), count);
-  }
-}
-
-/** What a ReportAccumulator holds, as plain data (to pass between threads). */
-export interface ReportData {
-  linesRead: number;
-  handshakes: [string, number][];
-  failures: [string, number][];
-  peers: [string, number][];
 }
 
 export class ReportAccumulator {
@@ -116,22 +104,6 @@ export class ReportAccumulator {
       const p = [o.peer, o.direction, o.reason].join(SEP);
       this.peers.set(p, (this.peers.get(p) ?? 0) + 1);
     }
-  }
-
-  toData(): ReportData {
-    return {
-      linesRead: this.linesRead,
-      handshakes: this.handshakes.entries(),
-      failures: this.failures.entries(),
-      peers: [...this.peers.entries()],
-    };
-  }
-
-  merge(d: ReportData): void {
-    this.linesRead += d.linesRead;
-    this.handshakes.addEntries(d.handshakes);
-    this.failures.addEntries(d.failures);
-    for (const [key, count] of d.peers) this.peers.set(key, (this.peers.get(key) ?? 0) + count);
   }
 
   summary(top: number): ReportSummary {

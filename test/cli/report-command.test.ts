@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runReportCommand } from '../../src/cli/report-command.js';
-import { CORPUS_NOW, corpusLogFiles, corpusPath, manifest } from '../helpers/corpus.js';
+import { CORPUS_NOW, corpusPath, manifest } from '../helpers/corpus.js';
 import { captureIo } from '../helpers/io.js';
 
 const now = () => CORPUS_NOW;
@@ -95,37 +95,16 @@ test('garbage bytes, invalid UTF-8 and a 5 MB line do not stop the report', asyn
   assert.is(r.lines_read, 2 + 5);
 });
 
-
-test('read on two threads, the report is the same as on one (every corpus file of every MTA, twice over)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'report-split-'));
-  // one file with every corpus file back to back, so that processes of different files share pids
-  const all = join(dir, 'all.log');
-  writeFileSync(all, corpusLogFiles().map((f) => readFileSync(f, 'utf8')).join(''));
-  const run = async (splitMinBytes: number, args: string[]) => {
-    const c = captureIo();
-    const code = await runReportCommand(['--json', '--top', '1000', ...args], c.io, now, { splitMinBytes });
-    assert.is(code, 0, c.stderr());
-    return JSON.parse(c.stdout());
-  };
-  for (const args of [[all, all], ['--format', 'postfix', all], [...files, all]]) {
-    const one = await run(Number.POSITIVE_INFINITY, args);
-    const two = await run(0, args);
-    assert.ok(one.handshakes.length > 5 && one.failures.length > 5);
-    assert.equal(two, one);
-  }
-});
-
-test('read on two threads, a file that cannot be read is reported by name (exit 1, no stray thread)', async () => {
+test('a file that cannot be read is reported by name (exit 1)', async () => {
   const c = captureIo();
-  const code = await runReportCommand(['--json', join(tmpdir(), 'no-such-dir-xyz', 'mail.log')], c.io, now, { splitMinBytes: 0 });
+  const code = await runReportCommand(['--json', join(tmpdir(), 'no-such-dir-xyz', 'mail.log')], c.io, now);
   assert.is(code, 1);
   assert.match(c.stderr(), /cannot read .*mail\.log/);
-  // a directory passes the access check and fails on both threads while reading
+  // a directory passes the access check and fails while reading
   const dir = mkdtempSync(join(tmpdir(), 'report-dir-'));
   const d = captureIo();
-  assert.is(await runReportCommand(['--json', dir], d.io, now, { splitMinBytes: 0 }), 1);
+  assert.is(await runReportCommand(['--json', dir], d.io, now), 1);
   assert.match(d.stderr(), new RegExp(`cannot read ${dir}: .*EISDIR`));
-  await new Promise((r) => setTimeout(r, 200));
 });
 
 test.run();

@@ -169,11 +169,6 @@ function pidStandsAlone(digits: number, leadingZero: boolean): boolean {
   return digits > 0 && digits <= 9 && !(digits > 1 && leadingZero);
 }
 
-/** A pid text (digits) as the number scanSyslogHeader reports in `pidValue`: -1 unless it stands alone. */
-export function pidNumber(pid: string): number {
-  return pidStandsAlone(pid.length, pid.charCodeAt(0) === 48) ? Number(pid) : -1;
-}
-
 /**
  * The byte-level twin of parseSyslogLine for the common case: an RFC 3164 header (optionally with a
  * PRI) made of ASCII only. Fills `out` with what parseSyslogLine would return, as offsets into
