@@ -6,7 +6,7 @@
  */
 import { newHeaderScan, parseSyslogLine, scanSyslogHeader } from './parsers/syslog.js';
 import { MTA_FORMATS } from './parsers/registry.js';
-import type { LineResult, LogLine, Mta, MtaFormat, MtaParser, Outcome, ParserOptions } from './parsers/types.js';
+import type { LogLine, Mta, MtaFormat, MtaParser, Outcome, ParserOptions } from './parsers/types.js';
 
 export type LineStatus = 'ignored' | 'tls' | 'unparsed';
 
@@ -55,12 +55,6 @@ const PID_SLOTS = 4096;
 /** Node's Buffer decoders without the argument handling of toString() (they exist on every Buffer). */
 type FastBuffer = Buffer & { utf8Slice(start: number, end: number): string; latin1Slice(start: number, end: number): string };
 
-function resultOf(r: LineResult): DispatchResult {
-  if (r.outcomes.length === 0) return r.unparsed ? UNPARSED_NOTHING : TLS_NOTHING;
-  if (r.unparsed) return { status: 'unparsed', outcomes: r.outcomes };
-  return { status: 'tls', outcomes: r.outcomes };
-}
-
 function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
   if (a.length !== end - start) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== buf[start + i]) return false;
@@ -105,7 +99,10 @@ export function createDispatcher(
 
   const feedParser = (parser: MtaParser, line: LogLine): DispatchResult => {
     saw(line.time);
-    return resultOf(parser.push(line));
+    const r = parser.push(line);
+    if (r.outcomes.length === 0) return r.unparsed ? UNPARSED_NOTHING : TLS_NOTHING;
+    if (r.unparsed) return { status: 'unparsed', outcomes: r.outcomes };
+    return { status: 'tls', outcomes: r.outcomes };
   };
 
   const pushString = (raw: string, t: number): DispatchResult => {
@@ -172,12 +169,9 @@ export function createDispatcher(
         scan.knownHost = Buffer.from(buf.subarray(scan.hostStart, scan.hostEnd));
       }
       const pid = pidAt(buf as FastBuffer, scan.pidStart, scan.pidEnd, scan.pidValue);
-      if (p.parser.pushBytes !== undefined) {
-        const r = p.parser.pushBytes(buf, scan.messageStart, scan.messageEnd, hostText, p.program, pid, scan.time);
-        if (r !== null) {
-          saw(scan.time);
-          return resultOf(r);
-        }
+      if (p.parser.skips !== undefined && p.parser.skips(buf, scan.messageStart, scan.messageEnd, hostText, p.program, pid)) {
+        saw(scan.time);
+        return TLS_NOTHING;
       }
       const line: LogLine = {
         time: scan.time,

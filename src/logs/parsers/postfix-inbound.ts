@@ -62,44 +62,24 @@ function endConnection(t: PostfixTracker, s: Session, time: number, hasCounter: 
   t.remove(s);
 }
 
-/** What the `starttls=` counter of a `disconnect` line says. */
-export const Counter = {
-  /** No counter (Postfix before 3.0). */
-  None: 0,
-  /** `starttls=1` or `starttls=1/1`. */
-  Succeeded: 1,
-  /** `starttls=0/1`: fewer successes than attempts. */
-  Failed: 2,
-} as const;
-export type Counter = (typeof Counter)[keyof typeof Counter];
-
 function disconnect(t: PostfixTracker, line: LogLine): void {
   const m = line.message;
   const i = m.indexOf(' starttls=');
-  let counter: Counter = Counter.None;
+  let failed = false;
   if (i >= 0) {
     // `starttls=1` (all succeeded) or `starttls=0/1` (successes/attempts).
     let j = i + 10;
     let ok = 0;
     while (j < m.length && m.charCodeAt(j) >= 48 && m.charCodeAt(j) <= 57) ok = ok * 10 + m.charCodeAt(j++) - 48;
-    counter = m.charCodeAt(j) === 47 /* / */ && ok < Number.parseInt(m.slice(j + 1), 10) ? Counter.Failed : Counter.Succeeded;
+    if (m.charCodeAt(j) === 47 /* / */) failed = ok < Number.parseInt(m.slice(j + 1), 10);
   }
-  if (!disconnected(t, t.find(line), line.time, counter)) {
+  const s = t.find(line);
+  if (s) {
+    endConnection(t, s, line.time, i >= 0, failed);
+  } else if (failed) {
     const end = m.indexOf(' ', 16);
     t.emit(bareFailure(line, true, peerOf(m.slice(16, end < 0 ? m.length : end))));
   }
-}
-
-/**
- * A `disconnect` of the process whose session is `s`: settles it. False when there is no session
- * but the counter shows a failure, which the caller reports with the peer of the line.
- */
-export function disconnected(t: PostfixTracker, s: Session | undefined, time: number, counter: Counter): boolean {
-  if (s) {
-    endConnection(t, s, time, counter !== Counter.None, counter === Counter.Failed);
-    return true;
-  }
-  return counter !== Counter.Failed;
 }
 
 /** `lost connection after STARTTLS from …`, `timeout after STARTTLS from …` (and after CONNECT in wrapper mode). */

@@ -49,8 +49,8 @@ export class PostfixTracker {
     return this.sessions.size === 0 ? undefined : this.sessions.find(line.host, line.program, line.pid);
   }
 
-  findProcess(host: string, program: string, pid: string): Session | undefined {
-    return this.sessions.size === 0 ? undefined : this.sessions.find(host, program, pid);
+  holds(host: string, program: string, pid: string): boolean {
+    return this.sessions.size > 0 && this.sessions.find(host, program, pid) !== undefined;
   }
 
   /** The session of this line's process, created when missing; the least recently used one is closed when full. */

@@ -23,7 +23,7 @@
  */
 import { looksTls } from './postfix-chatter.js';
 import { Daemon, daemonOf, isPostfixProgram } from './postfix-lines.js';
-import { Counter, disconnected, inboundLine } from './postfix-inbound.js';
+import { inboundLine } from './postfix-inbound.js';
 import { outboundLine } from './postfix-outbound.js';
 import { PostfixTracker } from './postfix-tracker.js';
 import type { LineResult, LogLine, MtaFormat, MtaParser, Outcome, ParserOptions } from './types.js';
@@ -32,42 +32,6 @@ const NO_OUTCOMES = Object.freeze([]) as unknown as Outcome[];
 const NOTHING: LineResult = Object.freeze({ outcomes: NO_OUTCOMES, unparsed: false });
 const UNPARSED: LineResult = Object.freeze({ outcomes: NO_OUTCOMES, unparsed: true });
 const CONNECT_FROM = Buffer.from('connect from ', 'latin1');
-const DISCONNECT_FROM = Buffer.from('disconnect from ', 'latin1');
-const STARTTLS_COUNTER = Buffer.from(' starttls=', 'latin1');
-
-function startsWithBytes(buf: Uint8Array, start: number, end: number, prefix: Uint8Array): boolean {
-  if (end - start < prefix.length) return false;
-  for (let k = 0; k < prefix.length; k++) if (buf[start + k] !== prefix[k]) return false;
-  return true;
-}
-
-const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
-
-/**
- * The `starttls=` counter of a `disconnect` line in `buf[from, end)`, as the string rule reads it
- * (postfix-inbound.ts); -1 for a counter whose attempts are not plain digits (left to that rule).
- */
-function starttlsCounter(buf: Uint8Array, from: number, end: number): Counter | -1 {
-  const last = end - STARTTLS_COUNTER.length;
-  let i = from - 1; // the space that ends `disconnect from` may begin the counter
-  for (; i <= last; i++) {
-    if (buf[i] === 0x20 && startsWithBytes(buf, i, end, STARTTLS_COUNTER)) break;
-  }
-  if (i > last) return Counter.None;
-  let j = i + STARTTLS_COUNTER.length;
-  let ok = 0;
-  while (j < end && isDigit(buf[j])) ok = ok * 10 + buf[j++]! - 0x30;
-  if (j >= end || buf[j] !== 0x2f /* / */) return Counter.Succeeded;
-  j++;
-  if (j >= end || !isDigit(buf[j])) return -1;
-  let attempts = 0;
-  // more digits than a double holds exactly are left to the string rule
-  for (let k = 0; j < end && isDigit(buf[j]); k++) {
-    if (k === 15) return -1;
-    attempts = attempts * 10 + buf[j++]! - 0x30;
-  }
-  return ok < attempts ? Counter.Failed : Counter.Succeeded;
-}
 
 class PostfixParser implements MtaParser {
   readonly mta = 'postfix' as const;
@@ -89,21 +53,11 @@ class PostfixParser implements MtaParser {
     return { outcomes: out, unparsed };
   }
 
-  /**
-   * The server's `connect from …` of a process without an open session (nothing to settle), and its
-   * `disconnect from …` unless the line's peer is needed (a failed STARTTLS without a session).
-   */
-  pushBytes(buf: Uint8Array, start: number, end: number, host: string, program: string, pid: string, time: number): LineResult | null {
-    const daemon = this.daemonOf(program);
-    if (daemon !== Daemon.Server && daemon !== Daemon.Proxy) return null;
-    if (startsWithBytes(buf, start, end, CONNECT_FROM)) {
-      return this.tracker.findProcess(host, program, pid) === undefined ? NOTHING : null;
-    }
-    if (!startsWithBytes(buf, start, end, DISCONNECT_FROM)) return null;
-    const counter = starttlsCounter(buf, start + DISCONNECT_FROM.length, end);
-    if (counter < 0 || !disconnected(this.tracker, this.tracker.findProcess(host, program, pid), time, counter as Counter)) return null;
-    const out = this.tracker.take();
-    return out === null ? NOTHING : { outcomes: out, unparsed: false };
+  /** `connect from …` of a process without an open session: nothing to settle. */
+  skips(buf: Uint8Array, start: number, end: number, host: string, program: string, pid: string): boolean {
+    if (end - start < CONNECT_FROM.length || buf[start] !== 0x63 /* c */) return false;
+    for (let k = 1; k < CONNECT_FROM.length; k++) if (buf[start + k] !== CONNECT_FROM[k]) return false;
+    return !this.tracker.holds(host, program, pid);
   }
 
   private daemonOf(program: string): Daemon {

@@ -99,11 +99,11 @@ export interface MtaParser {
   /** Feed one line that belongs to this MTA. */
   push(line: LogLine): LineResult;
   /**
-   * Optional shortcut for lines read as bytes: what push would return for the message
-   * `buf[start, end)` of this process at log time `time`, when it can be had without decoding the
-   * message; null when the line must be decoded and pushed (nothing has changed then).
+   * Optional shortcut for lines read as bytes: true when the message `buf[start, end)` of this
+   * process would change nothing and can be dropped undecoded (push would understand it and return
+   * no outcome).
    */
-  pushBytes?(buf: Uint8Array, start: number, end: number, host: string, program: string, pid: string, time: number): LineResult | null;
+  skips?(buf: Uint8Array, start: number, end: number, host: string, program: string, pid: string): boolean;
   /** Close sessions whose last line is older than `now - sessionTtlMs` (ms since the epoch). */
   expire(now: number): Outcome[];
   /** End of input: close every open session with its best-known outcome. */
