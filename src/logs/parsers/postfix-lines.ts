@@ -1,6 +1,7 @@
 /**
- * Pure helpers that take single Postfix log messages apart. They hold no state; the correlation of
- * lines into one outcome per TLS attempt is in postfix-inbound.ts and postfix-outbound.ts.
+ * Pure helpers that take single Postfix log messages apart. They hold no state (only a cache of
+ * recent cipher names); the correlation of lines into one outcome per TLS attempt is in
+ * postfix-inbound.ts and postfix-outbound.ts.
  */
 import { normaliseProtocol } from './tls-names.js';
 import type { FailureReason, Trust } from './types.js';
