@@ -9,17 +9,13 @@ import * as assert from 'uvu/assert';
 import { LineBatch, LineSplitter } from '../../../src/logs/source/line-splitter.js';
 import { collector, follow, sleep, tempDir, waitFor, Writer, range } from './follow-helpers.js';
 import { rng } from '../../helpers/rng.js';
+import { chunkLength, randomLines } from './random-input.js';
 
 
 test('pushRanges gives the lines of push for random bytes in random chunks', () => {
   for (let round = 0; round < 80; round++) {
     const rand = rng(round + 101);
-    const max = 1 + Math.floor(rand() * 300);
-    const len = Math.floor(rand() * 20000);
-    const data = Buffer.alloc(len);
-    const pool = [0x0a, 0x0d, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9d, 0xff, 0x41, 0x20];
-    for (let i = 0; i < len; i++) data[i] = rand() < 0.5 ? pool[Math.floor(rand() * pool.length)]! : Math.floor(rand() * 256);
-    if (round % 3 === 0) for (let i = 0; i < len; i += 1 + Math.floor(rand() * 2 * max)) data[i] = 0x0a;
+    const { max, data } = randomLines(rand, round);
     const a = new LineSplitter(max);
     const b = new LineSplitter(max);
     if (round % 5 === 0) {
@@ -29,8 +25,8 @@ test('pushRanges gives the lines of push for random bytes in random chunks', () 
     const batch = new LineBatch();
     const want: string[] = [];
     const got: string[] = [];
-    for (let i = 0; i < len; ) {
-      const n = 1 + Math.floor(rand() * (rand() < 0.2 ? 3000 : 40));
+    for (let i = 0; i < data.length; ) {
+      const n = chunkLength(rand);
       const chunk = Buffer.from(data.subarray(i, i + n));
       want.push(...a.push(Buffer.from(chunk)));
       b.pushRanges(chunk, batch);

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LineSplitter } from '../../../src/logs/source/line-splitter.js';
 import { rng } from '../../helpers/rng.js';
+import { chunkLength, randomLines } from './random-input.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -128,17 +129,11 @@ test('skipToNextLine drops the rest of the current line', () => {
 test('random bytes in random chunks give the same lines as splitting the whole input', () => {
   for (let round = 0; round < 60; round++) {
     const rand = rng(round + 1);
-    const max = 1 + Math.floor(rand() * 300);
-    const len = Math.floor(rand() * 20000);
-    const data = Buffer.alloc(len);
-    // garbage with a bias towards newlines, CRs and UTF-8 lead/continuation bytes
-    const pool = [0x0a, 0x0d, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9d, 0xff, 0x41, 0x20];
-    for (let i = 0; i < len; i++) data[i] = rand() < 0.5 ? pool[Math.floor(rand() * pool.length)]! : Math.floor(rand() * 256);
-    if (round % 3 === 0) for (let i = 0; i < len; i += 1 + Math.floor(rand() * 2 * max)) data[i] = 0x0a;
+    const { max, data } = randomLines(rand, round);
     const s = new LineSplitter(max);
     const out: string[] = [];
-    for (let i = 0; i < len; ) {
-      const n = 1 + Math.floor(rand() * (rand() < 0.2 ? 3000 : 40));
+    for (let i = 0; i < data.length; ) {
+      const n = chunkLength(rand);
       const chunk = Buffer.from(data.subarray(i, i + n));
       out.push(...s.push(chunk));
       chunk.fill(0x0a);
