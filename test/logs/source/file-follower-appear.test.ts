@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertExactly, follow, sleep, tempDir, waitFor, Writer } from './follow-helpers.js';
+import { assertExactly, follow, sleep, tempDir, waitFor, Writer, withFollowedFile } from './follow-helpers.js';
 
 test('a file created after start is read from its first byte, even with startAt end', async () => {
   const { dir, cleanup } = tempDir();
@@ -51,12 +51,7 @@ test('a file in a directory that does not exist yet is waited for (no watch poss
 
 for (const writerKeepsWriting of [false, true]) {
   test(`delete and re-create is reported as recreate and loses nothing (writer keeps the deleted file: ${writerKeepsWriting})`, async () => {
-    const { dir, cleanup } = tempDir();
-    const path = join(dir, 'mail.log');
-    const w = new Writer(path);
-    const { src, c } = follow({ path, startAt: 'beginning' });
-    try {
-      await src.start();
+    await withFollowedFile({ startAt: 'beginning' }, async ({ path, w, src, c }) => {
       await w.writeSlowly(400);
       unlinkSync(path);
       if (writerKeepsWriting) await w.writeSlowly(200, 20, 5);
@@ -71,21 +66,12 @@ for (const writerKeepsWriting of [false, true]) {
       assertExactly(c.lines, 1, before + 400);
       assert.equal(c.rotations, ['recreate']);
       assert.is(src.status().up, true);
-    } finally {
-      await src.stop();
-      w.close();
-      cleanup();
-    }
+    });
   });
 }
 
 test('delete and immediate re-create while the follower is behind', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  const { src, c } = follow({ path, startAt: 'beginning', watch: false, pollMs: 150 });
-  try {
-    await src.start();
+  await withFollowedFile({ startAt: 'beginning', watch: false, pollMs: 150 }, async ({ path, w, c }) => {
     w.write(700);
     unlinkSync(path);
     w.reopen(path);
@@ -94,11 +80,7 @@ test('delete and immediate re-create while the follower is behind', async () => 
     await sleep(100);
     assertExactly(c.lines, 1, 1000);
     assert.equal(c.rotations, ['recreate']);
-  } finally {
-    await src.stop();
-    w.close();
-    cleanup();
-  }
+  });
 });
 
 test.run();

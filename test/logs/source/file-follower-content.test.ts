@@ -1,16 +1,10 @@
 import { renameSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertExactly, follow, range, sleep, tempDir, waitFor, Writer } from './follow-helpers.js';
+import { assertExactly, range, sleep, waitFor, withFollowedFile, type Writer } from './follow-helpers.js';
 
 test('a partial last line is held until its newline arrives', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  const { src, c } = follow({ path, startAt: 'beginning' });
-  try {
-    await src.start();
+  await withFollowedFile({ startAt: 'beginning' }, async ({ w, c }) => {
     w.write(3);
     w.raw('Nov 23 10:00:01 mx1 postfix/smtpd[1]: half');
     await waitFor(() => c.lines.length === 3, '3 lines');
@@ -19,20 +13,11 @@ test('a partial last line is held until its newline arrives', async () => {
     w.raw(' and the rest\r\nnext\r\n');
     await waitFor(() => c.lines.length === 5, '5 lines');
     assert.equal(c.lines.slice(3), ['Nov 23 10:00:01 mx1 postfix/smtpd[1]: half and the rest', 'next']);
-  } finally {
-    await src.stop();
-    w.close();
-    cleanup();
-  }
+  });
 });
 
 test('a 5 MB line is cut to maxLineBytes, counted as oversized, and the lines around it survive', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  const { src, c } = follow({ path, startAt: 'beginning', maxLineBytes: 64 * 1024 });
-  try {
-    await src.start();
+  await withFollowedFile({ startAt: 'beginning', maxLineBytes: 64 * 1024 }, async ({ w, c }) => {
     w.write(10);
     const piece = Buffer.alloc(256 * 1024, 'y');
     piece[0] = 0x78;
@@ -49,20 +34,11 @@ test('a 5 MB line is cut to maxLineBytes, counted as oversized, and the lines ar
     assert.is(c.lines[10], `x${'y'.repeat(64 * 1024 - 1)}`);
     assert.equal(c.lines.slice(11), range(11, 20));
     assert.is(c.oversized, 1);
-  } finally {
-    await src.stop();
-    w.close();
-    cleanup();
-  }
+  });
 });
 
 test('invalid UTF-8 and random garbage never throw; every newline ends a line', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  const { src, c } = follow({ path, startAt: 'beginning', maxLineBytes: 1000 });
-  try {
-    await src.start();
+  await withFollowedFile({ startAt: 'beginning', maxLineBytes: 1000 }, async ({ w, c }) => {
     w.raw(Buffer.from([0xff, 0xfe, 0x41, 0x0a, 0xc3, 0x28, 0x0a, 0xe2, 0x82, 0x0a]));
     let seed = 12345;
     const garbage = Buffer.alloc(300_000);
@@ -81,21 +57,12 @@ test('invalid UTF-8 and random garbage never throw; every newline ends a line', 
     assert.equal(c.lines.slice(0, 3), ['\ufffd\ufffdA', '\ufffd(', '\ufffd']);
     assert.is(c.lines[c.lines.length - 1], 'end');
     assert.equal(c.warnings, []);
-  } finally {
-    await src.stop();
-    w.close();
-    cleanup();
-  }
+  });
 });
 
 test('startAt end skips existing lines but keeps an unterminated last line whole', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  writeFileSync(path, `${range(1, 100).join('\n')}\nstarted before`);
-  const w = new Writer(path);
-  const { src, c } = follow({ path, startAt: 'end' });
-  try {
-    await src.start();
+  const before = (w: Writer): void => writeFileSync(w.path, `${range(1, 100).join('\n')}\nstarted before`);
+  await withFollowedFile({ startAt: 'end', before }, async ({ w, c }) => {
     w.raw(' and finished after\n');
     w.next = 101;
     w.write(50);
@@ -103,22 +70,12 @@ test('startAt end skips existing lines but keeps an unterminated last line whole
     await sleep(100);
     assert.is(c.lines[0], 'started before and finished after');
     assertExactly(c.lines.slice(1), 101, 150);
-  } finally {
-    await src.stop();
-    w.close();
-    cleanup();
-  }
+  });
 });
 
 test('during a rotation the lag counts the new file; stop closes everything and reports up false', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  w.write(50);
   // a grace period longer than the test keeps the old file open and the new one unread
-  const { src, c } = follow({ path, startAt: 'beginning', rotateGraceMs: 60_000 });
-  try {
-    await src.start();
+  await withFollowedFile({ startAt: 'beginning', rotateGraceMs: 60_000, before: (w) => w.write(50) }, async ({ path, w, src, c }) => {
     await waitFor(() => c.lines.length === 50, '50 lines');
     renameSync(path, `${path}.1`);
     w.reopen(path);
@@ -133,11 +90,7 @@ test('during a rotation the lag counts the new file; stop closes everything and 
     assert.equal(src.position(), pos, 'stop does not move the position');
     assert.is(pos.offset, statSync(`${path}.1`).size);
     assert.is(pos.ino, String(statSync(`${path}.1`).ino));
-  } finally {
-    await src.stop();
-    w.close();
-    cleanup();
-  }
+  });
 });
 
 test.run();

@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync, renameSync, truncateSync, unlinkSync, write
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertExactly, collector, follow, lineText, sleep, tempDir, waitFor, Writer } from './follow-helpers.js';
+import { assertExactly, collector, follow, lineText, sleep, tempDir, waitFor, Writer, withFollowedFile } from './follow-helpers.js';
 
 const roundTrip = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 
@@ -130,24 +130,14 @@ test('restart when the saved file is gone: the current file is read from 0', asy
 });
 
 test('a saved position that is not a position is reported and startAt applies', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  w.write(10);
-  const { src, c } = follow({ path, startAt: 'end', saved: { offset: 'x' } });
-  try {
-    await src.start();
+  await withFollowedFile({ startAt: 'end', saved: { offset: 'x' }, before: (w) => w.write(10) }, async ({ w, c }) => {
     w.write(5);
     await waitFor(() => c.lines.length >= 5, '5 lines');
     await sleep(80);
     assertExactly(c.lines, 11, 15);
     assert.is(c.warnings.length, 1);
     assert.match(c.warnings[0]!, /saved position/);
-  } finally {
-    await src.stop();
-    w.close();
-    cleanup();
-  }
+  });
 });
 
 test('positions taken after each batch cover exactly the lines delivered so far; an old one re-delivers only what followed it', async () => {

@@ -1,18 +1,11 @@
 import { copyFileSync, ftruncateSync, openSync, closeSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertExactly, follow, range, sleep, tempDir, waitFor, Writer } from './follow-helpers.js';
+import { assertExactly, range, sleep, waitFor, withFollowedFile } from './follow-helpers.js';
 
 for (const watch of [true, false]) {
   test(`rename rotation while the writer keeps appending to the old file (watch ${watch})`, async () => {
-    const { dir, cleanup } = tempDir();
-    const path = join(dir, 'mail.log');
-    const w = new Writer(path);
-    w.write(100);
-    const { src, c } = follow({ path, startAt: 'beginning', watch });
-    try {
-      await src.start();
+    await withFollowedFile({ startAt: 'beginning', watch, before: (w) => w.write(100) }, async ({ path, w, src, c }) => {
       await w.writeSlowly(900);
       renameSync(path, `${path}.1`);
       // logrotate `create`: the new file exists at once, but the daemon writes to the old one until HUP
@@ -27,21 +20,12 @@ for (const watch of [true, false]) {
       assert.equal(c.warnings, []);
       assert.is(src.status().up, true);
       assert.is(src.status().lagBytes, 0);
-    } finally {
-      await src.stop();
-      w.close();
-      cleanup();
-    }
+    });
   });
 }
 
 test('rename rotation: the new file is created only after the writer stopped using the old one', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  const { src, c } = follow({ path, startAt: 'beginning' });
-  try {
-    await src.start();
+  await withFollowedFile({ startAt: 'beginning' }, async ({ path, w, src, c }) => {
     await w.writeSlowly(500);
     renameSync(path, `${path}-20261123`);
     await w.writeSlowly(300);
@@ -57,20 +41,11 @@ test('rename rotation: the new file is created only after the writer stopped usi
     assert.equal(c.lines.length, want.length);
     assert.ok(c.lines.every((l, i) => l === want[i]), 'lines in order');
     assert.equal(c.rotations, ['rename']);
-  } finally {
-    await src.stop();
-    w.close();
-    cleanup();
-  }
+  });
 });
 
 test('copytruncate: lines not read before the truncation come from the copy', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  const { src, c } = follow({ path, startAt: 'beginning', watch: false, pollMs: 150 });
-  try {
-    await src.start();
+  await withFollowedFile({ startAt: 'beginning', watch: false, pollMs: 150 }, async ({ path, w, c }) => {
     for (let round = 0; round < 3; round++) {
       await w.writeSlowly(400);
       // written right before the copy, most likely not read yet
@@ -85,20 +60,11 @@ test('copytruncate: lines not read before the truncation come from the copy', as
     await sleep(100);
     assertExactly(c.lines, 1, 2600);
     assert.equal(c.rotations, ['truncate', 'truncate', 'truncate']);
-  } finally {
-    await src.stop();
-    w.close();
-    cleanup();
-  }
+  });
 });
 
 test('truncation without a copy restarts at 0 and delivers the partial line first', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  const { src, c } = follow({ path, startAt: 'beginning', watch: false });
-  try {
-    await src.start();
+  await withFollowedFile({ startAt: 'beginning', watch: false }, async ({ path, w, c }) => {
     w.write(50);
     w.raw('half a line');
     await waitFor(() => c.lines.length === 50, '50 lines');
@@ -111,21 +77,11 @@ test('truncation without a copy restarts at 0 and delivers the partial line firs
     assert.is(c.lines[50], 'half a line');
     assert.equal(c.lines.slice(51), range(51, 60));
     assert.equal(c.rotations, ['truncate']);
-  } finally {
-    await src.stop();
-    w.close();
-    cleanup();
-  }
+  });
 });
 
 test('truncate and grow past the old offset between two polls is noticed by the first bytes', async () => {
-  const { dir, cleanup } = tempDir();
-  const path = join(dir, 'mail.log');
-  const w = new Writer(path);
-  w.write(20);
-  const { src, c } = follow({ path, startAt: 'beginning', watch: false, pollMs: 400 });
-  try {
-    await src.start();
+  await withFollowedFile({ startAt: 'beginning', watch: false, pollMs: 400, before: (w) => w.write(20) }, async ({ path, w, c }) => {
     await waitFor(() => c.lines.length === 20, '20 lines');
     // all within one poll interval: the file ends up larger than what was read
     const fd = openSync(path, 'r+');
@@ -136,11 +92,7 @@ test('truncate and grow past the old offset between two polls is noticed by the 
     await sleep(450);
     assertExactly(c.lines, 1, 520);
     assert.equal(c.rotations, ['truncate']);
-  } finally {
-    await src.stop();
-    w.close();
-    cleanup();
-  }
+  });
 });
 
 test.run();

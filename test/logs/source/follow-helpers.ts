@@ -70,6 +70,38 @@ export function follow(opts: FollowOptions, c: Collected = collector()): { src: 
   return { src, c };
 }
 
+export interface Followed {
+  path: string;
+  w: Writer;
+  src: LineSource;
+  c: Collected;
+}
+
+/**
+ * `mail.log` in a fresh directory, with a writer and a follower: `before` writes what the file holds
+ * when the follower starts, `body` runs once it has started. Follower, writer and directory are
+ * closed and removed however `body` ends.
+ */
+export async function withFollowedFile(
+  opts: Omit<FollowOptions, 'path'> & { before?: (w: Writer) => void },
+  body: (f: Followed) => Promise<void>,
+): Promise<void> {
+  const { before, ...followOpts } = opts;
+  const { dir, cleanup } = tempDir();
+  const path = join(dir, 'mail.log');
+  const w = new Writer(path);
+  before?.(w);
+  const { src, c } = follow({ path, ...followOpts });
+  try {
+    await src.start();
+    await body({ path, w, src, c });
+  } finally {
+    await src.stop();
+    w.close();
+    cleanup();
+  }
+}
+
 /** The text of numbered line i, as a mail log would have it. */
 export function lineText(i: number): string {
   return `Nov 23 10:00:00 mx1 postfix/smtpd[4242]: ${String(i).padStart(7, '0')}: TLS connection established from client${i}.example.net`;
