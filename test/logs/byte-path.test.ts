@@ -32,6 +32,30 @@ function scanned(raw: string, now: number, knownHost = ''): LogLine | null {
 }
 
 
+const MONTH_NUMBERS: Record<string, string> = {
+  Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12',
+};
+const FRACTIONS = ['', '.5', '.123', '.123456', '.012345678', '.0123456789'];
+const ZONES = ['Z', '+00:00', '+01:00', '-05:00', '+0530', '-0930', '+14:00'];
+
+/**
+ * The line with its RFC 3164 timestamp written as rsyslog's RSYSLOG_FileFormat writes it (Debian 12
+ * and later): `2026-11-23T03:11:31.123456+01:00`; `k` picks the fraction and the zone.
+ */
+function toRfc3339(line: string, k: number): string {
+  return line.replace(/^(<\d{1,3}>)?([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d) /, (all, pri: string | undefined, mon: string, day: string, hms: string) => {
+    const month = MONTH_NUMBERS[mon];
+    if (month === undefined) return all;
+    const frac = FRACTIONS[k % FRACTIONS.length]!;
+    const zone = ZONES[Math.floor(k / FRACTIONS.length) % ZONES.length]!;
+    return `${pri ?? ''}2026-${month}-${day.padStart(2, '0')}T${hms}${frac}${zone} `;
+  });
+}
+
+/** RFC 3339 headers that the byte path must take (a zone, every field in range). */
+const TAKEN_RFC3339 =
+  /^(?:<\d{1,3}>)?\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d) /;
+
 const PIECES = [' ', '  ', '\t', '\r', '[', ']', ':', '<', '>', '0', '1', '9', '12', '123', 'é', '\u00a0', '\u3000', 'x', 'Nov', 'Feb', 'Foo', '-', 'T', '.'];
 
 function mutate(line: string, r: () => number): string {
@@ -55,6 +79,44 @@ const SAMPLES = [
   '<22>Nov 23 03:11:31 vm sm-mta[1234]: STARTTLS=server',
   '<150>2026-11-23T03:11:31Z vm smtpd[5]: 4050fc0e44c7054d smtp connected',
   '2026-11-23T03:11:31.123456+00:00 vm postfix/smtpd[18529]: disconnect from unknown[::1] ehlo=2',
+  '2026-11-23T03:11:31.123456+01:00 vm postfix/smtpd[18529]: connect from unknown[::1]',
+  '2026-11-23T03:11:31.9999999-05:00 vm postfix/smtp[1]: x',
+  '2026-11-23T03:11:31.999999999-05:00 vm postfix/smtp[1]: nine digits',
+  '2026-11-23T03:11:31.0123456789-05:00 vm postfix/smtp[1]: ten digits',
+  '2026-11-23T03:11:31.5+0530 vm postfix/smtp[1]: x',
+  '2026-11-23T03:11:31.05Z vm postfix/smtp[1]: x',
+  '2026-11-23T03:11:31. vm postfix/smtp[1]: no fraction digits',
+  '2026-11-23T03:11:31 vm postfix/smtp[1]: no zone (local time)',
+  '2026-11-23T03:11:31.123 vm postfix/smtp[1]: no zone (local time)',
+  '2026-11-23T03:11:31+01 vm postfix/smtp[1]: short zone',
+  '2026-11-23T03:11:31+01:0 vm postfix/smtp[1]: short zone',
+  '2026-11-23T03:11:31+24:00 vm postfix/smtp[1]: zone out of range',
+  '2026-11-23T03:11:31+23:59 vm postfix/smtp[1]: x',
+  '2026-11-23T03:11:31+12:60 vm postfix/smtp[1]: zone out of range',
+  '2026-11-23T24:00:00Z vm postfix/smtp[1]: hour 24',
+  '2026-11-23T23:59:60Z vm postfix/smtp[1]: leap second',
+  '2026-02-29T12:00:00Z vm postfix/smtp[1]: no such day',
+  '2024-02-29T12:00:00Z vm postfix/smtp[1]: leap day',
+  '2026-02-31T12:00:00Z vm postfix/smtp[1]: no such day',
+  '2026-04-31T12:00:00Z vm postfix/smtp[1]: no such day',
+  '2026-00-10T12:00:00Z vm postfix/smtp[1]: month 0',
+  '2026-13-10T12:00:00Z vm postfix/smtp[1]: month 13',
+  '2026-01-00T12:00:00Z vm postfix/smtp[1]: day 0',
+  '2026-01-32T12:00:00Z vm postfix/smtp[1]: day 32',
+  '0050-01-05T13:54:43Z vm postfix/smtp[1]: year 50',
+  '0000-03-01T00:00:00Z vm postfix/smtp[1]: year 0',
+  '1969-12-31T23:59:59.999Z vm postfix/smtp[1]: before 1970',
+  '1900-02-28T23:59:59Z vm postfix/smtp[1]: not a leap year',
+  '2000-02-29T23:59:59Z vm postfix/smtp[1]: a leap year',
+  '9999-12-31T23:59:59.999+23:59 vm postfix/smtp[1]: x',
+  '2026-11-23T03:11:31Zvm postfix/smtp[1]: no space',
+  '2026-11-23T03:11:31Z  vm postfix/smtp[1]: two spaces',
+  '2026-11-23T03:11:31Z',
+  '2026-11-23T03:11:31Z ',
+  '2026-11-23t03:11:31z vm postfix/smtp[1]: lower case',
+  '2026-11-23 03:11:31Z vm postfix/smtp[1]: space for T',
+  '2026-1-23T03:11:31Z vm postfix/smtp[1]: short month',
+  '<13>2026-11-23T03:11:31.000001+01:00 vm postfix/smtp[1]: x',
   'Nov 23 03:11:31 vm postfix/postlog: warning: a: b: c',
   'Nov 23 03:11:31 vm postfix/smtpd[1]:',
   'Nov 23 03:11:31 vm postfix/smtpd[1]:x',
@@ -79,7 +141,7 @@ const SAMPLES = [
   '<1>',
 ];
 
-test('scanSyslogHeader equals parseSyslogLine wherever it accepts a line, and accepts every RFC 3164 ASCII header', () => {
+test('scanSyslogHeader equals parseSyslogLine wherever it accepts a line, and accepts every RFC 3164 and zoned RFC 3339 ASCII header', () => {
   const nows = [CORPUS_NOW, Date.parse('2027-01-01T00:30:00'), Date.parse('2026-03-29T01:30:00')];
   let accepted = 0;
   const check = (raw: string, now: number, knownHost = ''): void => {
@@ -88,8 +150,12 @@ test('scanSyslogHeader equals parseSyslogLine wherever it accepts a line, and ac
     if (got !== null) {
       accepted++;
       assert.equal(got, ref, JSON.stringify(raw));
-    } else if (ref !== null && /^(?:<\d{1,3}>)?[A-Z][a-z]{2} /.test(raw) && /^[\x00-\x7f]*$/.test(raw.slice(0, raw.length - ref.message.length))) {
-      assert.unreachable(`declined an RFC 3164 ASCII header: ${JSON.stringify(raw)}`);
+    } else if (
+      ref !== null &&
+      (/^(?:<\d{1,3}>)?[A-Z][a-z]{2} /.test(raw) || TAKEN_RFC3339.test(raw)) &&
+      /^[\x00-\x7f]*$/.test(raw.slice(0, raw.length - ref.message.length))
+    ) {
+      assert.unreachable(`declined an RFC 3164 or RFC 3339 ASCII header: ${JSON.stringify(raw)}`);
     }
   };
   for (const now of nows) {
@@ -101,9 +167,17 @@ test('scanSyslogHeader equals parseSyslogLine wherever it accepts a line, and ac
   }
   const r = rng(7);
   const corpusLines = FILES.flatMap((f) => linesOf(readFileSync(f, 'utf8')));
+  const isoLines = corpusLines.map((line, k) => toRfc3339(line, k));
+  let isoTaken = 0;
   for (const line of corpusLines) check(line, CORPUS_NOW, 'vm');
-  for (let i = 0; i < 20_000; i++) {
-    const base = i % 2 === 0 ? SAMPLES[i % SAMPLES.length]! : corpusLines[i % corpusLines.length]!;
+  for (const line of isoLines) {
+    check(line, CORPUS_NOW, 'vm');
+    if (TAKEN_RFC3339.test(line)) isoTaken++;
+  }
+  assert.ok(isoTaken > 1000, `only ${isoTaken} corpus lines written with RFC 3339 timestamps`);
+  for (let i = 0; i < 30_000; i++) {
+    const pool = i % 3 === 0 ? SAMPLES : i % 3 === 1 ? corpusLines : isoLines;
+    const base = pool[i % pool.length]!;
     check(mutate(base, r), nows[i % nows.length]!, i % 3 === 0 ? 'vm' : '');
   }
   assert.ok(accepted > 5000, `only ${accepted} lines took the byte path`);
@@ -114,10 +188,11 @@ function sameResult(a: DispatchResult, b: DispatchResult, what: string): void {
   assert.equal(a.outcomes, b.outcomes, what);
 }
 
-test('pushBytes gives the same statuses and outcomes as push over every corpus file', () => {
+test('pushBytes gives the same statuses and outcomes as push over every corpus file, with either timestamp', () => {
   let asciiFiles = 0;
-  for (const file of FILES) {
-    const lines = linesOf(readFileSync(file, 'utf8'));
+  for (const [file, iso] of FILES.flatMap((f) => [[f, false], [f, true]] as const)) {
+    const original = linesOf(readFileSync(file, 'utf8'));
+    const lines = iso ? original.map((line, k) => toRfc3339(line, k)) : original;
     const byString = createDispatcher('auto', DEFAULT_PARSER_OPTIONS, () => CORPUS_NOW);
     const byBytes = createDispatcher('auto', DEFAULT_PARSER_OPTIONS, () => CORPUS_NOW);
     // the lines of a file back to back in one buffer, as a chunk holds them

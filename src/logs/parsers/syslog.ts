@@ -169,14 +169,86 @@ function pidStandsAlone(digits: number, leadingZero: boolean): boolean {
   return digits > 0 && digits <= 9 && !(digits > 1 && leadingZero);
 }
 
+/** Days from 1970-01-01 to the given proleptic Gregorian date (month 1–12); a day past the month's end runs on, as in Date.UTC. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/** Two ASCII digits at `i` as a number, or -1. */
+function twoDigits(buf: Uint8Array, i: number): number {
+  const a = (buf[i]! - 0x30) >>> 0;
+  const b = (buf[i + 1]! - 0x30) >>> 0;
+  return a > 9 || b > 9 ? -1 : a * 10 + b;
+}
+
+/** Epoch ms of the last RFC 3339 timestamp read by rfc3339At. */
+let isoTime = 0;
+
 /**
- * The byte-level twin of parseSyslogLine for the common case: an RFC 3164 header (optionally with a
- * PRI) made of ASCII only. Fills `out` with what parseSyslogLine would return, as offsets into
- * `buf[start, end)`, and returns true; returns false for anything else (RFC 3339 timestamps, bytes
- * outside ASCII before the message, lines that are not syslog at all), which the caller then hands to
- * parseSyslogLine as a string. The message is everything after the tag: decoding `buf` from
- * `messageStart` gives the same text as decoding the whole line and cutting it there, because the
- * header is ASCII.
+ * Reads `YYYY-MM-DDThh:mm:ss[.fff…](Z|±hh:mm|±hhmm)` at `i` (what rsyslog's RSYSLOG_FileFormat, the
+ * default since Debian 12, writes) into isoTime, and returns the index after it, or -1. Only forms
+ * whose value Date.parse gives unambiguously are taken: no zone (local time), hour 24, a day of 0 or
+ * over 31, out-of-range offsets and fractions of more than 9 digits are left to the string path.
+ * Fractions are cut to milliseconds, as Date.parse does.
+ */
+function rfc3339At(buf: Uint8Array, i: number, end: number): number {
+  if (i + 20 > end || buf[i + 4] !== 0x2d || buf[i + 7] !== 0x2d || buf[i + 10] !== 0x54 /* T */) return -1;
+  if (buf[i + 13] !== COLON || buf[i + 16] !== COLON) return -1;
+  const y1 = twoDigits(buf, i), y2 = twoDigits(buf, i + 2);
+  const month = twoDigits(buf, i + 5), day = twoDigits(buf, i + 8);
+  const hour = twoDigits(buf, i + 11), minute = twoDigits(buf, i + 14), second = twoDigits(buf, i + 17);
+  if (y1 < 0 || y2 < 0 || month < 1 || month > 12 || day < 1 || day > 31) return -1;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return -1;
+  let j = i + 19;
+  let ms = 0;
+  if (buf[j] === 0x2e /* . */) {
+    j++;
+    const first = j;
+    let scale = 100;
+    while (j < end) {
+      const d = (buf[j]! - 0x30) >>> 0;
+      if (d > 9) break;
+      ms += d * scale;
+      scale = scale / 10 | 0;
+      j++;
+    }
+    // Date.parse reads longer fractions differently (it keeps the digits that fit in an int)
+    if (j === first || j - first > 9) return -1;
+  }
+  if (j >= end) return -1;
+  let offsetMinutes: number;
+  const z = buf[j];
+  if (z === 0x5a /* Z */) {
+    offsetMinutes = 0;
+    j++;
+  } else if (z === 0x2b /* + */ || z === 0x2d /* - */) {
+    const oh = twoDigits(buf, j + 1);
+    const colon = buf[j + 3] === COLON ? 1 : 0;
+    const om = j + 5 + colon <= end ? twoDigits(buf, j + 3 + colon) : -1;
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return -1;
+    offsetMinutes = (z === 0x2b ? 1 : -1) * (oh * 60 + om);
+    j += 5 + colon;
+  } else {
+    return -1;
+  }
+  const days = daysFromCivil(y1 * 100 + y2, month, day);
+  isoTime = ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + ms;
+  return j;
+}
+
+/**
+ * The byte-level twin of parseSyslogLine for the common cases: an RFC 3164 header, or one with an
+ * RFC 3339 timestamp and zone (optionally with a PRI), made of ASCII only. Fills `out` with what
+ * parseSyslogLine would return, as offsets into `buf[start, end)`, and returns true; returns false for
+ * anything else (timestamps without a zone, bytes outside ASCII before the message, lines that are
+ * not syslog at all), which the caller then hands to parseSyslogLine as a string. The message is
+ * everything after the tag: decoding `buf` from `messageStart` gives the same text as decoding the
+ * whole line and cutting it there, because the header is ASCII.
  */
 export function scanSyslogHeader(buf: Uint8Array, start: number, end: number, now: number, out: SyslogHeaderScan): boolean {
   let i = start;
@@ -186,6 +258,11 @@ export function scanSyslogHeader(buf: Uint8Array, start: number, end: number, no
     while (j < end && j - i <= 3 && buf[j]! - 0x30 >>> 0 <= 9) j++;
     if (j === i + 1 || j - i > 4 || j >= end || buf[j] !== 0x3e /* > */) return false;
     i = j + 1;
+  }
+  if ((buf[i]! - 0x30) >>> 0 <= 9) {
+    const after = rfc3339At(buf, i, end);
+    if (after < 0 || after >= end || buf[after] !== SP) return false;
+    return scanTag(buf, after + 1, end, isoTime, out);
   }
   // `Mmm` ` {1,2}` `d{1,2}` ` ` `hh:mm:ss` ` `
   if (i + 15 > end) return false;
@@ -209,7 +286,20 @@ export function scanSyslogHeader(buf: Uint8Array, start: number, end: number, no
   if (h1 > 9 || h2 > 9 || m1 > 9 || m2 > 9 || s1 > 9 || s2 > 9 || buf[i + 3] !== COLON || buf[i + 6] !== COLON) return false;
   i += 9;
   if (i >= end || buf[i] !== SP) return false;
-  i++;
+  const year = localYear(now);
+  const hour = h1 * 10 + h2;
+  const minute = m1 * 10 + m2;
+  const second = s1 * 10 + s2;
+  let time = scanTime(year, month, day, hour, minute, second);
+  if (time > now + DAY_MS) time = localTime(year - 1, month, day, hour, minute, second);
+  return scanTag(buf, i + 1, end, time, out);
+}
+
+/** The rest of the header after the timestamp and its space: `host program[pid]: `. */
+function scanTag(buf: Uint8Array, from: number, end: number, time: number, out: SyslogHeaderScan): boolean {
+  let i = from;
+  let c = 0;
+  let d = 0;
   // host: \S+ then one space
   const hostStart = i;
   const known = out.knownHost;
@@ -270,13 +360,6 @@ export function scanSyslogHeader(buf: Uint8Array, start: number, end: number, no
   let messageEnd = end;
   // Files copied from other systems may end their lines with CRLF.
   if (messageEnd > i && buf[messageEnd - 1] === 0x0d) messageEnd--;
-
-  const year = localYear(now);
-  const hour = h1 * 10 + h2;
-  const minute = m1 * 10 + m2;
-  const second = s1 * 10 + s2;
-  let time = scanTime(year, month, day, hour, minute, second);
-  if (time > now + DAY_MS) time = localTime(year - 1, month, day, hour, minute, second);
   const pidLen = pidEnd - pidStart;
   out.time = time;
   out.hostStart = hostStart;
