@@ -21,6 +21,11 @@ export interface GenerateOptions {
   startMs?: number;
   /** Log time covered by the whole file. */
   spanMs?: number;
+  /**
+   * How the syslog header writes the time: `rfc3164` (`Mar  3 00:00:00`, the traditional format) or
+   * `rfc3339` (`2026-03-03T00:00:00.123456+00:00`, rsyslog's default since Debian 12).
+   */
+  timestamps?: 'rfc3164' | 'rfc3339';
 }
 
 /** The exact totals a correct reader of the file arrives at. */
@@ -257,6 +262,9 @@ export class LogGenerator {
   private nextPid = 10_000;
   private tsSecond = -1;
   private tsText = '';
+  private isoSecond = -1;
+  private isoText = '';
+  private readonly iso: boolean;
   private readonly qmgrPid: number;
   private readonly cleanupPid: number;
   private readonly pickupPid: number;
@@ -267,6 +275,7 @@ export class LogGenerator {
     this.total = options.lines;
     this.startMs = options.startMs ?? Date.UTC(2026, 2, 3, 0, 0, 0);
     this.stepMs = (options.spanMs ?? 86_400_000) / Math.max(1, options.lines);
+    this.iso = options.timestamps === 'rfc3339';
     this.peerList = [];
     for (let i = 0; i < options.peers; i++) this.peerList.push(makePeer(i, this.rng));
     this.seenPeers = new Uint8Array(options.peers);
@@ -338,9 +347,21 @@ export class LogGenerator {
     return this.tsText;
   }
 
+  /** The header's time as rsyslog's RSYSLOG_FileFormat writes it, with microseconds. */
+  private isoTimestamp(): string {
+    const ms = this.startMs + this.produced * this.stepMs;
+    const sec = Math.floor(ms / 1000);
+    if (sec !== this.isoSecond) {
+      this.isoSecond = sec;
+      this.isoText = new Date(sec * 1000).toISOString().slice(0, 19);
+    }
+    const micros = String(Math.floor((ms - sec * 1000) * 1000)).padStart(6, '0');
+    return `${this.isoText}.${micros}+00:00`;
+  }
+
   private format(p: Pending): string {
     const tag = p.pid > 0 ? `${p.program}[${p.pid}]` : p.program;
-    return `${this.timestamp()} ${HOST} ${tag}: ${p.text}`;
+    return `${this.iso ? this.isoTimestamp() : this.timestamp()} ${HOST} ${tag}: ${p.text}`;
   }
 
   private nextLine(): string {
@@ -661,12 +682,16 @@ async function cli(): Promise<void> {
       lines: { type: 'string', default: '1000000' },
       seed: { type: 'string', default: '1' },
       peers: { type: 'string', default: '50000' },
+      timestamps: { type: 'string', default: 'rfc3164' },
     },
   });
   const out = positionals[0];
-  if (!out) throw new Error('usage: generate-log.ts [--lines N] [--seed S] [--peers P] OUT');
+  const timestamps = values.timestamps;
+  if (!out || (timestamps !== 'rfc3164' && timestamps !== 'rfc3339')) {
+    throw new Error('usage: generate-log.ts [--lines N] [--seed S] [--peers P] [--timestamps rfc3164|rfc3339] OUT');
+  }
   const t0 = performance.now();
-  const expected = generateLogFile(out, { lines: Number(values.lines), seed: Number(values.seed), peers: Number(values.peers) });
+  const expected = generateLogFile(out, { lines: Number(values.lines), seed: Number(values.seed), peers: Number(values.peers), timestamps });
   const ms = performance.now() - t0;
   process.stdout.write(`${JSON.stringify(expected, null, 2)}\n`);
   const pct = (n: number): string => `${((100 * n) / expected.lines).toFixed(1)}%`;

@@ -13,6 +13,7 @@ import {
   cpuMsOf,
   freePort,
   httpGet,
+  heapOf,
   memoryOf,
   nextPollMs,
   parseMetrics,
@@ -21,13 +22,21 @@ import {
   sum,
   waitUntil,
   type Child,
+  type HeapMiB,
   type Sample,
 } from './proc.js';
 
 export interface IngestResult {
   ms: number;
   linesPerSec: number;
+  /**
+   * Lines per second from the first poll that saw 20% of the lines to the end: the rate once the
+   * JIT has warmed up (NaN when the polls saw no such point).
+   */
+  steadyLinesPerSec: number;
   peakRssMiB: number;
+  /** The exporter's V8 heap once everything was read. */
+  heapMiB: HeapMiB;
   /** RSS once everything was read (after the burst). */
   endRssMiB: number;
   cpuMs: number;
@@ -139,6 +148,8 @@ export async function runDaemonIngest(logFile: string, expected: Expected, optio
     const wantLines = expected.lines * copies;
     let differences: string[] = [];
     let tDone = Number.NaN;
+    let final: Sample[] = [];
+    let steadyFrom: { t: number; lines: number } | null = null;
     const deadline = Date.now() + (options.timeoutMs ?? 300_000);
     let settledSince = Number.NaN;
     for (;;) {
@@ -147,6 +158,8 @@ export async function runDaemonIngest(logFile: string, expected: Expected, optio
       const s = parseMetrics(text);
       const lines = sum(s, 'smtp_tls_log_lines_read_total');
       const lag = sum(s, 'smtp_tls_log_lag_bytes');
+      final = s;
+      if (steadyFrom === null && lines >= 0.2 * wantLines && lines < wantLines) steadyFrom = { t: now, lines };
       if (lines === wantLines && lag === 0) {
         differences = compareCounts(s, expected, copies);
         if (differences.length === 0) {
@@ -191,7 +204,9 @@ export async function runDaemonIngest(logFile: string, expected: Expected, optio
     return {
       ms,
       linesPerSec: (wantLines * 1000) / ms,
+      steadyLinesPerSec: steadyFrom === null ? Number.NaN : ((wantLines - steadyFrom.lines) * 1000) / (tDone - steadyFrom.t),
       peakRssMiB: peak / 1024,
+      heapMiB: heapOf(final),
       endRssMiB: endRss / 1024,
       cpuMs,
       exact: differences.length === 0,

@@ -148,6 +148,26 @@ export function parseMetrics(text: string): Sample[] {
   return out;
 }
 
+/** What the exporter's V8 heap holds, from its own `nodejs_heap_*` metrics (MiB, committed). */
+export interface HeapMiB {
+  /** The young generation (both semi-spaces). */
+  young: number;
+  old: number;
+  /** Every space together, and what of it is in use. */
+  total: number;
+  used: number;
+}
+
+export function heapOf(samples: Sample[]): HeapMiB {
+  const space = (name: string): number => sum(samples, 'nodejs_heap_space_size_total_bytes', (l) => l.space === name) / 1048576;
+  return {
+    young: space('new'),
+    old: space('old'),
+    total: sum(samples, 'nodejs_heap_size_total_bytes') / 1048576,
+    used: sum(samples, 'nodejs_heap_size_used_bytes') / 1048576,
+  };
+}
+
 export function sum(samples: Sample[], name: string, where: (l: Record<string, string>) => boolean = () => true): number {
   let n = 0;
   for (const s of samples) if (s.name === name && where(s.labels)) n += s.value;

@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, renameSync, rmSync, unlinkSync, write
 import { join, resolve } from 'node:path';
 import { LogGenerator } from '../generate-log.js';
 import { compareCounts, startFollowing } from './daemon.js';
-import { httpGet, memoryOf, parseMetrics, sleep, sum } from './proc.js';
+import { heapOf, httpGet, memoryOf, parseMetrics, sleep, sum, type HeapMiB } from './proc.js';
 
 export interface SoakOptions {
   seconds: number;
@@ -26,6 +26,7 @@ export interface SoakSample {
   read: number;
   lagBytes: number;
   rssMiB: number;
+  heap: HeapMiB;
   scrapeMs: number;
 }
 
@@ -123,6 +124,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
           read: sum(s, 'smtp_tls_log_lines_read_total'),
           lagBytes,
           rssMiB: (memoryOf(child.pid)?.rssKiB ?? 0) / 1024,
+          heap: heapOf(s),
           scrapeMs,
         };
         samples.push(sample);
