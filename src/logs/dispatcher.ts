@@ -4,6 +4,7 @@
  * the formats that have a native log shape (Exim mainlog, Momentum). Lines of other programs are
  * dropped before any parser sees them.
  */
+import { localYear } from './parsers/local-time.js';
 import { newHeaderScan, parseSyslogLine, scanSyslogHeader } from './parsers/syslog.js';
 import { MTA_FORMATS } from './parsers/registry.js';
 import type { LogLine, Mta, MtaFormat, MtaParser, Outcome, ParserOptions } from './parsers/types.js';
@@ -112,7 +113,7 @@ export function createDispatcher(
       if (f === null) return IGNORED;
       return feed(f, line);
     }
-    const year = new Date(t).getFullYear();
+    const year = localYear(t);
     for (const f of natives) {
       const native = f.parseNative!(raw, year);
       if (native) return feed(f, native);

@@ -3,6 +3,7 @@
  * `X=`/`CV=`/`DN=` TLS fields and the handshake error texts of both TLS libraries.
  */
 import { reasonFromGnuTls } from './gnutls-errors.js';
+import { localTimeNear } from './local-time.js';
 import { reasonFromOpenSsl, reasonFromX509 } from './openssl-errors.js';
 import { normaliseProtocol } from './tls-names.js';
 import type { FailureReason, LogLine, Trust } from './types.js';
@@ -27,7 +28,7 @@ export function parseEximMainlog(raw: string): LogLine | null {
     const offset = (Number(m[9]) * 60 + Number(m[10])) * 60_000 * (m[8] === '-' ? -1 : 1);
     time = Date.UTC(y, mo - 1, d, h, mi, s, ms) - offset;
   } else {
-    time = new Date(y, mo - 1, d, h, mi, s, ms).getTime();
+    time = localTimeNear(y, mo - 1, d, h, mi, s) + ms;
   }
   return { time, host: '', program: 'exim', pid: m[11] ?? '', message: m[12]! };
 }

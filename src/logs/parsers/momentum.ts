@@ -11,6 +11,7 @@
  * or the connection stage (15 during STARTTLS, 16 after STARTTLS, 17 handshaking TLS).
  * Records of one connection share the connection id (field 3), which folds them into one attempt.
  */
+import { localTime } from './local-time.js';
 import { TableParser, isNum, isObj } from './session-table.js';
 import type { TableEntry } from './session-table.js';
 import { normaliseProtocol } from './tls-names.js';
@@ -43,7 +44,7 @@ function parseMomentumRecord(raw: string, year: number): LogLine | null {
   } else {
     const m = MONTH_DAY.exec(raw);
     if (!m) return null;
-    time = new Date(year, Number(m[1]) - 1, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
+    time = localTime(year, Number(m[1]) - 1, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
   }
   if (!TYPES.has(recordType(raw))) return null;
   return { time, host: '', program: 'ecelerity', pid: '', message: raw };

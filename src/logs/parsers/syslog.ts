@@ -5,6 +5,7 @@
  *   2026-11-23T03:11:31.123456+00:00 vm postfix/smtpd[18572]: connect from …          (RFC 3339)
  *   <22>Nov 23 03:11:31 vm sm-mta[1234]: …                                             (with PRI)
  */
+import { localTime, localTimeNear, localYear } from './local-time.js';
 import type { LogLine } from './types.js';
 
 const MONTHS: Record<string, number> = {
@@ -15,42 +16,6 @@ const SYSLOG =
   /^(?:<\d{1,3}>)?(?:([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d)|(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)) (\S+) ([^\s[:]+)(?:\[(\d+)\])?: ?(.*)$/s;
 
 const DAY_MS = 86_400_000;
-
-/** The local year that contains the last `now` asked about, so that most lines need no Date. */
-let yearStart = 0;
-let yearEnd = -1;
-let cachedYear = 0;
-
-function localYear(now: number): number {
-  if (now >= yearStart && now < yearEnd) return cachedYear;
-  cachedYear = new Date(now).getFullYear();
-  yearStart = new Date(cachedYear, 0, 1).getTime();
-  yearEnd = new Date(cachedYear + 1, 0, 1).getTime();
-  return cachedYear;
-}
-
-/**
- * Epoch of the start of each local hour seen, so that the minutes and seconds can simply be added;
- * NaN for an hour with a zone change inside it (half-hour DST shifts), which is computed in full.
- */
-const hourStarts = new Map<number, number>();
-
-function hourStart(key: number, year: number, month: number, day: number, hour: number): number {
-  let start = hourStarts.get(key);
-  if (start === undefined) {
-    if (hourStarts.size >= 4096) hourStarts.clear();
-    start = new Date(year, month, day, hour).getTime();
-    if (new Date(year, month, day, hour, 59, 59).getTime() - start !== 3_599_000) start = Number.NaN;
-    hourStarts.set(key, start);
-  }
-  return start;
-}
-
-function localTime(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
-  const start = hourStart(((year * 12 + month) * 32 + day) * 24 + hour, year, month, day, hour);
-  if (Number.isNaN(start)) return new Date(year, month, day, hour, minute, second).getTime();
-  return start + minute * 60_000 + second * 1000;
-}
 
 /**
  * Parses the header of one line. RFC 3164 timestamps carry no year or zone: they are read as local
@@ -148,21 +113,6 @@ function monthOf(a: number, b: number, c: number): number {
 
 /** ASCII whitespace as `\s` sees it (bytes ≥ 0x80 never get this far). */
 const isSpace = (c: number): boolean => c === SP || (c >= 0x09 && c <= 0x0d);
-
-/** The hour of the previous scanned line, so that lines of the same hour skip the lookup. */
-let lastHourKey = -1;
-let lastHourStart = 0;
-
-/** localTime, with the start of the hour of the previous call kept at hand. */
-function scanTime(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
-  const key = ((year * 12 + month) * 32 + day) * 24 + hour;
-  if (key !== lastHourKey) {
-    lastHourStart = hourStart(key, year, month, day, hour);
-    lastHourKey = key;
-  }
-  if (Number.isNaN(lastHourStart)) return new Date(year, month, day, hour, minute, second).getTime();
-  return lastHourStart + minute * 60_000 + second * 1000;
-}
 
 /** A pid of 1 to 9 digits without a leading zero: the only text of its number. */
 function pidStandsAlone(digits: number, leadingZero: boolean): boolean {
@@ -290,7 +240,7 @@ export function scanSyslogHeader(buf: Uint8Array, start: number, end: number, no
   const hour = h1 * 10 + h2;
   const minute = m1 * 10 + m2;
   const second = s1 * 10 + s2;
-  let time = scanTime(year, month, day, hour, minute, second);
+  let time = localTimeNear(year, month, day, hour, minute, second);
   if (time > now + DAY_MS) time = localTime(year - 1, month, day, hour, minute, second);
   return scanTag(buf, i + 1, end, time, out);
 }
