@@ -11,6 +11,8 @@ import type { FailureReason, LogLine, Trust } from './types.js';
 const MAINLOG =
   /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{3}))?(?: ([+-])(\d\d)(\d\d))? (?:\[(\d+)\] )?(.*)$/s;
 
+const twoDigits = (text: string, at: number): number => (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+
 /**
  * One line of Exim's own mainlog (`log_file_path`), with or without the `+pid` / `+millisec`
  * selectors and `log_timezone`. Times without a zone are local time, as Exim writes them.
@@ -19,9 +21,9 @@ export function parseEximMainlog(raw: string): LogLine | null {
   if (raw.length < 21 || raw.charCodeAt(4) !== 45 /* - */ || raw.charCodeAt(10) !== 32) return null;
   const m = MAINLOG.exec(raw);
   if (!m) return null;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
-    number, number, number, number, number, number,
-  ];
+  // the expression put two digits at each of these offsets
+  const y = twoDigits(raw, 0) * 100 + twoDigits(raw, 2);
+  const mo = twoDigits(raw, 5), d = twoDigits(raw, 8), h = twoDigits(raw, 11), mi = twoDigits(raw, 14), s = twoDigits(raw, 17);
   const ms = m[7] === undefined ? 0 : Number(m[7]);
   let time: number;
   if (m[8] !== undefined) {
