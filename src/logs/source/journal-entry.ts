@@ -1,4 +1,4 @@
-/** One `journalctl --output=json` record → a syslog-shaped line the dispatcher understands. */
+/** One journal record → a syslog-shaped line the dispatcher understands. */
 
 export interface JournalRecord {
   cursor: string;
@@ -6,31 +6,32 @@ export interface JournalRecord {
   line: string | null;
 }
 
-function field(v: unknown): string | null {
-  if (typeof v === 'string') return v;
-  // Binary-safe fields (invalid UTF-8, control characters) come as arrays of byte values.
-  if (Array.isArray(v) && v.every((b) => typeof b === 'number')) return Buffer.from(v as number[]).toString('utf8');
-  return null;
+/** The fields of a record that the line is made of (the others are not read). */
+export interface JournalFields {
+  __CURSOR?: string;
+  __REALTIME_TIMESTAMP?: string;
+  MESSAGE?: string;
+  SYSLOG_IDENTIFIER?: string;
+  _COMM?: string;
+  SYSLOG_PID?: string;
+  _PID?: string;
+  _HOSTNAME?: string;
 }
 
-/** Parses one JSON line of `journalctl --output=json`; null when it is not a journal record. */
-export function parseJournalJson(text: string): JournalRecord | null {
-  let rec: unknown;
-  try {
-    rec = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!rec || typeof rec !== 'object') return null;
-  const r = rec as Record<string, unknown>;
-  const cursor = field(r.__CURSOR);
+export const JOURNAL_FIELDS: readonly (keyof JournalFields)[] = [
+  '__CURSOR', '__REALTIME_TIMESTAMP', 'MESSAGE', 'SYSLOG_IDENTIFIER', '_COMM', 'SYSLOG_PID', '_PID', '_HOSTNAME',
+];
+
+/** The record of these fields; null without a cursor (not a journal entry). */
+export function journalRecord(f: JournalFields): JournalRecord | null {
+  const cursor = f.__CURSOR;
   if (!cursor) return null;
-  const message = field(r.MESSAGE);
-  const ident = field(r.SYSLOG_IDENTIFIER) ?? field(r._COMM);
-  if (message === null || !ident) return { cursor, line: null };
-  const micros = Number(field(r.__REALTIME_TIMESTAMP) ?? NaN);
+  const message = f.MESSAGE;
+  const ident = f.SYSLOG_IDENTIFIER || f._COMM;
+  if (message === undefined || !ident) return { cursor, line: null };
+  const micros = Number(f.__REALTIME_TIMESTAMP ?? NaN);
   const time = Number.isFinite(micros) ? new Date(Math.floor(micros / 1000)).toISOString() : new Date(0).toISOString();
-  const pid = field(r.SYSLOG_PID) ?? field(r._PID);
-  const host = field(r._HOSTNAME) ?? 'localhost';
+  const pid = f.SYSLOG_PID ?? f._PID;
+  const host = f._HOSTNAME ?? 'localhost';
   return { cursor, line: `${time} ${host} ${ident}${pid ? `[${pid}]` : ''}: ${message.replace(/\n/g, ' ')}` };
 }

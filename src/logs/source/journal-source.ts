@@ -1,12 +1,11 @@
 /**
- * Follows journald through `journalctl --follow --output=json` as a child process. The cursor of the
+ * Follows journald through `journalctl --follow --output=export` as a child process. The cursor of the
  * last delivered record is the position, so a restart continues with `--after-cursor`. A child that
  * dies is restarted with back-off; a missing or forbidden journalctl is reported once, clearly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../../logger.js';
-import { parseJournalJson } from './journal-entry.js';
-import { LineSplitter } from './line-splitter.js';
+import { JournalExportReader } from './journal-export.js';
 import type { LineSource, SourceHandlers } from './types.js';
 
 export interface JournalSourceOptions {
@@ -23,7 +22,7 @@ export interface JournalSourceOptions {
 }
 
 export function journalctlArgs(o: { units: string[]; matches: string[]; cursor: string | null; startAt: 'end' | 'beginning' }): string[] {
-  const args = ['--follow', '--output=json', '--all'];
+  const args = ['--follow', '--output=export', '--all'];
   if (o.cursor) args.push(`--after-cursor=${o.cursor}`);
   else args.push(o.startAt === 'end' ? '--lines=0' : '--no-tail');
   for (const u of o.units) args.push(`--unit=${u}`);
@@ -46,7 +45,7 @@ export function createJournalSource(options: JournalSourceOptions): LineSource {
   const launch = (): void => {
     if (stopped) return;
     const args = journalctlArgs({ units: options.units, matches: options.matches, cursor, startAt: options.startAt });
-    const splitter = new LineSplitter();
+    const reader = new JournalExportReader();
     let stderr = '';
     const proc = spawn(options.command ?? 'journalctl', args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
     child = proc;
@@ -55,14 +54,14 @@ export function createJournalSource(options: JournalSourceOptions): LineSource {
       up = true;
       const batch: string[] = [];
       let last: string | null = null;
-      for (const text of splitter.push(chunk)) {
-        const rec = parseJournalJson(text);
-        if (!rec) continue;
+      for (const rec of reader.push(chunk)) {
         last = rec.cursor;
         if (rec.line !== null) batch.push(rec.line);
       }
       if (batch.length > 0) handlers.lines(batch);
       if (last !== null) cursor = last;
+      const cut = reader.takeCut();
+      if (cut > 0) handlers.oversized(cut);
       backoff = 500;
     });
     proc.stderr!.on('data', (d: Buffer) => {
