@@ -17,6 +17,8 @@ const enum State {
 const NL = 0x0a;
 const EQ = 0x3d;
 const MAX_NAME_BYTES = 64;
+export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
+
 /** The wanted field names by length, with their bytes: a name is compared, not decoded. */
 const BY_LENGTH: { name: string; bytes: Buffer }[][] = [];
 for (const name of JOURNAL_FIELDS) (BY_LENGTH[name.length] ??= []).push({ name, bytes: Buffer.from(name, 'latin1') });
@@ -32,7 +34,6 @@ function wantedName(buf: Buffer, start: number, end: number): string {
   }
   return '';
 }
-export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
 
 /** Node's Buffer decoder without the argument handling of toString(). */
 type FastBuffer = Buffer & { utf8Slice(start: number, end: number): string };
