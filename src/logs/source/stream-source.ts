@@ -1,6 +1,6 @@
 /** Lines from a readable stream (stdin: `docker logs -f … | smtp-tls-exporter --log -`). No position is kept. */
 import type { Readable } from 'node:stream';
-import { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
+import { LineBatch, LineSplitter, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 import type { LineSource, SourceHandlers } from './types.js';
 
 export interface StreamSourceOptions {
@@ -11,6 +11,8 @@ export interface StreamSourceOptions {
   /** Called once when the stream ends. */
   onEnd?: () => void;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export function createStreamSource(options: StreamSourceOptions): LineSource {
   const { stream, handlers } = options;
@@ -23,8 +25,19 @@ export function createStreamSource(options: StreamSourceOptions): LineSource {
     if (lines.length > 0) handlers.lines(lines);
     if (oversized > 0) handlers.oversized(oversized);
   };
+  const batch = new LineBatch();
   const onData = (chunk: Buffer | string): void => {
-    deliver(splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (!handlers.lineRanges) {
+      deliver(splitter.push(bytes));
+      return;
+    }
+    // as byte ranges, so that lines no parser wants are never decoded
+    splitter.pushRanges(bytes, batch);
+    const oversized = splitter.takeOversized();
+    if (batch.count > 0) handlers.lineRanges(batch);
+    batch.clear(EMPTY);
+    if (oversized > 0) handlers.oversized(oversized);
   };
 
   return {
