@@ -1,4 +1,4 @@
-/** Streams the lines of a plain or gzip-compressed file (or a readable stream) in batches. */
+/** Streams the lines of a plain or gzip-compressed file (or a readable stream) in batches of byte ranges. */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -23,24 +23,9 @@ export async function openLogStream(path: string): Promise<Readable> {
   return (await isGzip(path)) ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
 }
 
-/** Calls `onLines` for each batch of complete lines; returns how many lines were cut for length. */
-export async function forEachLineBatch(stream: Readable, onLines: (lines: string[]) => void): Promise<number> {
-  const splitter = new LineSplitter();
-  let oversized = 0;
-  for await (const chunk of stream) {
-    const lines = splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-    oversized += splitter.takeOversized();
-    if (lines.length > 0) onLines(lines);
-  }
-  const last = splitter.flush();
-  oversized += splitter.takeOversized();
-  if (last !== null) onLines([last]);
-  return oversized;
-}
-
 /**
  * Calls `onBatch` for each chunk's complete lines as byte ranges (see LineBatch; a batch is only valid
- * during the call); returns how many lines were cut for length. Same lines as forEachLineBatch.
+ * during the call); returns how many lines were cut for length.
  */
 export async function forEachLineRanges(stream: Readable, onBatch: (batch: LineBatch) => void): Promise<number> {
   const splitter = new LineSplitter();
