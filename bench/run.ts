@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { generateLogFile, type Expected } from './generate-log.js';
 import { runFollowFloor, runReport, runStaticFloor, type BatchResult } from './tools/batch.js';
 import { runDaemonIngest, type IngestResult } from './tools/daemon.js';
+import { journalUnavailable, runJournalIngest, type JournalResult } from './tools/journal.js';
 import { OTHER_TOOLS, ensureOtherTools, runOther, type OtherResult } from './tools/others.js';
 import { ROOT, cpuMsOf, median, percentile, run, sleep, start } from './tools/proc.js';
 import { summarise } from './tools/profile-summary.js';
@@ -24,7 +25,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --peers N         distinct peers in it (default 50000)
   --seed N          generator seed (default 1)
   --long-factor N   the RSS-flatness run ingests N times the lines with N times the peers (default 10; 0 skips it)
-  --skip LIST       comma-separated parts to leave out: others, rfc3339, scrape, probes, long
+  --journal-records N  records for the journald measurement (default 200000; as root only)
+  --skip LIST       comma-separated parts to leave out: others, rfc3339, scrape, probes, long, journal
   --profile         also run the daemon once under --cpu-prof and print its hottest functions
   --node-args=ARGS  extra node flags for every daemon run (e.g. --node-args="--max-semi-space-size=4"), for A/B runs
   --soak DURATION   run the soak test instead (e.g. 10m): 20k lines/s, rename rotation every minute, a scrape every second
@@ -41,6 +43,7 @@ interface Options {
   peers: number;
   seed: number;
   longFactor: number;
+  journalRecords: number;
   skip: Set<string>;
   profile: boolean;
   nodeArgs: string[];
@@ -79,6 +82,10 @@ async function toolVersion(cmd: string, args: string[]): Promise<string> {
 
 const fmtRate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
 const fmtMiB = (x: number): string => `${x.toFixed(1)} MiB`;
+
+const fmtJournal = (j: JournalResult): string =>
+  `${j.records.toLocaleString('en')} records read in ${(j.ms / 1000).toFixed(2)} s from the daemon's start (${fmtRate(j.recordsPerSec)} records/s), ` +
+  `CPU ${(j.daemonCpuMs / 1000).toFixed(2)} s daemon + ${(j.journalctlCpuMs / 1000).toFixed(2)} s journalctl`;
 
 /** One ingest of the daemon: its rate, its rate once warm, its peak RSS and what its V8 heap holds at the end. */
 const fmtIngest = (d: IngestResult): string =>
@@ -165,6 +172,7 @@ async function main(): Promise<void> {
       peers: { type: 'string', default: '50000' },
       seed: { type: 'string', default: '1' },
       'long-factor': { type: 'string', default: '10' },
+      'journal-records': { type: 'string', default: '200000' },
       skip: { type: 'string', default: '' },
       profile: { type: 'boolean', default: false },
       'node-args': { type: 'string', default: '' },
@@ -189,6 +197,7 @@ async function main(): Promise<void> {
     peers: Number(values.peers),
     seed: Number(values.seed),
     longFactor: Number(values['long-factor']),
+    journalRecords: Number(values['journal-records']),
     skip: new Set(values.skip!.split(',').filter(Boolean)),
     profile: values.profile!,
     nodeArgs: values['node-args']!.split(' ').filter(Boolean),
@@ -299,6 +308,19 @@ async function main(): Promise<void> {
     out(`  ${scrape.series} series: median scrape ${scrape.medianMs.toFixed(2)} ms, p90 ${scrape.p90Ms.toFixed(2)} ms`);
   }
 
+  // ---- journald: the journal source through journalctl --output=export
+  let journal: JournalResult | null = null;
+  if (!o.skip.has('journal')) {
+    const why = journalUnavailable();
+    if (why !== null) {
+      out(`journald: left out (${why})`);
+    } else {
+      out(`journald: ${o.journalRecords.toLocaleString('en')} records in a journal namespace of the bench's own, read from the start`);
+      journal = await runJournalIngest(file, o.journalRecords, WORK);
+      out(`  ${fmtJournal(journal)}`);
+    }
+  }
+
   // ---- probes
   let probes: Record<string, number> | null = null;
   if (!o.skip.has('probes')) {
@@ -402,6 +424,7 @@ async function main(): Promise<void> {
         `${fmtRate(scrape.withScrapes)} lines/s with a scrape every 100 ms.`,
     );
   }
+  if (journal) out(`journald: ${fmtJournal(journal)}.`);
   if (probes) {
     out(
       `Probes: ${probes.probesPerSec!.toFixed(0)}/s with 50 in flight (${probes.failed} failed), CPU per probe ${probes.clientCpuMsPerProbe!.toFixed(2)} ms client + ` +
@@ -431,6 +454,7 @@ async function main(): Promise<void> {
     mtail: mt,
     long,
     scrape,
+    journal,
     probes,
     profile,
   };

@@ -15,6 +15,8 @@ export interface PrivateJournal {
   namespace: string;
   /** Holds a `journalctl` that reads this namespace: put it first on PATH. */
   binDir: string;
+  /** The namespace's syslog socket. */
+  devLog: string;
   /** Writes `tag[pid]: message` to the journal through logger(1), as a syslog client does. */
   log(tag: string, pid: number, message: string): void;
   stop(): Promise<void>;
@@ -59,6 +61,7 @@ export async function startPrivateJournal(): Promise<PrivateJournal> {
   return {
     namespace,
     binDir,
+    devLog,
     log(tag, pid, message) {
       const r = spawnSync('logger', [`--socket=${devLog}`, '--socket-errors=on', '-t', tag, `--id=${pid}`, '--', message], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`logger failed: ${r.stderr}`);
