@@ -22,19 +22,13 @@
  * the file at the path is read from 0.
  */
 import { fstatSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
-import { closeQuietly, fstatBig, listDir, openForRead, readAt, statBig } from './fs-async.js';
-import {
-  FINGERPRINT_BYTES,
-  fingerprintOf,
-  isRotatedName,
-  noFilePosition,
-  parsePosition,
-  type FilePosition,
-} from './file-position.js';
-import { DEFAULT_MAX_LINE_BYTES, LineBatch, LineSplitter } from './line-splitter.js';
+import { closeQuietly, fstatBig, readAt, statBig } from './fs-async.js';
+import { FINGERPRINT_BYTES, fingerprintOf, noFilePosition, parsePosition, type FilePosition } from './file-position.js';
+import { DEFAULT_MAX_LINE_BYTES, LineBatch } from './line-splitter.js';
+import { findRotated, openTail, sameStart, type RotatedQuery, type Tail } from './tail-file.js';
 import type { LineSource, RotationKind, SourceHandlers, SourceStatus } from './types.js';
 
 export interface FileFollowerOptions {
@@ -60,35 +54,6 @@ export const DEFAULT_ROTATE_GRACE_MS = 1000;
 export const DEFAULT_READ_CHUNK_BYTES = 1024 * 1024;
 
 const EMPTY = Buffer.alloc(0);
-
-interface Tail {
-  /** -1 once closed. */
-  fd: number;
-  /** The name the file was opened under. */
-  file: string;
-  dev: bigint;
-  ino: bigint;
-  sizeAtOpen: number;
-  readOffset: number;
-  splitter: LineSplitter;
-  head: Buffer;
-  headLen: number;
-  headHash: string | null;
-  /** When the path stopped naming this file; null while it does. */
-  detachedAt: number | null;
-  lastGrowth: number;
-  /** A copy left by copytruncate: nobody writes to it, and the file at the path continues after it. */
-  copy: boolean;
-}
-
-interface RotatedQuery {
-  dev?: string;
-  ino?: string;
-  fingerprint: string;
-  fingerprintBytes: number;
-  minSize: number;
-  exclude?: { dev: bigint; ino: bigint };
-}
 
 export function createFileFollower(opts: FileFollowerOptions): LineSource {
   return new FileFollower(opts);
@@ -267,7 +232,7 @@ class FileFollower implements LineSource {
     }
     const now = Date.now();
     if (cur && String(cur.dev) === saved.dev && String(cur.ino) === saved.ino) {
-      if (cur.sizeAtOpen >= saved.offset && this.sameStart(cur, saved.fingerprint, saved.fingerprintBytes)) {
+      if (cur.sizeAtOpen >= saved.offset && sameStart(cur, saved.fingerprint, saved.fingerprintBytes)) {
         cur.readOffset = saved.offset;
         this.tail = cur;
         return;
@@ -314,70 +279,13 @@ class FileFollower implements LineSource {
   }
 
   /** Opens `file` at offset 0 and reads its first bytes; null when it is missing or unusable. */
-  private async openTail(file: string): Promise<Tail | null> {
-    let fd: number;
-    try {
-      fd = await openForRead(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.warn(`cannot open ${file}`, err);
-      return null;
-    }
-    try {
-      const st = await fstatBig(fd);
-      if (!st.isFile()) {
-        this.warn(`${file} is not a regular file`);
-        await closeQuietly(fd);
-        return null;
-      }
-      const head = Buffer.alloc(FINGERPRINT_BYTES);
-      const headLen = await readAt(fd, head, FINGERPRINT_BYTES, 0);
-      return {
-        fd,
-        file,
-        dev: st.dev,
-        ino: st.ino,
-        sizeAtOpen: Number(st.size),
-        readOffset: 0,
-        splitter: new LineSplitter(this.maxLineBytes),
-        head,
-        headLen,
-        headHash: null,
-        detachedAt: null,
-        lastGrowth: Date.now(),
-        copy: false,
-      };
-    } catch (err) {
-      this.warn(`cannot read ${file}`, err);
-      await closeQuietly(fd);
-      return null;
-    }
-  }
-
-  private sameStart(t: Tail, fingerprint: string, length: number): boolean {
-    return t.headLen >= length && fingerprintOf(t.head, length) === fingerprint;
+  private openTail(file: string): Promise<Tail | null> {
+    return openTail(file, this.maxLineBytes, (message, err) => this.warn(message, err));
   }
 
   /** A file next to the path with a rotated name that matches `q`, opened; newest first. */
-  private async findRotated(q: RotatedQuery): Promise<Tail | null> {
-    const found: { file: string; mtime: bigint }[] = [];
-    for (const name of await listDir(this.dir)) {
-      if (!isRotatedName(this.base, name)) continue;
-      const file = join(this.dir, name);
-      const st = await statBig(file).catch(() => null);
-      if (!st || !st.isFile() || Number(st.size) < q.minSize) continue;
-      if (q.ino !== undefined && (String(st.dev) !== q.dev || String(st.ino) !== q.ino)) continue;
-      if (q.exclude && st.dev === q.exclude.dev && st.ino === q.exclude.ino) continue;
-      found.push({ file, mtime: st.mtimeNs });
-    }
-    found.sort((a, b) => (a.mtime < b.mtime ? 1 : a.mtime > b.mtime ? -1 : 0));
-    for (const { file } of found) {
-      const t = await this.openTail(file);
-      if (!t) continue;
-      const idOk = q.ino === undefined || (String(t.dev) === q.dev && String(t.ino) === q.ino);
-      if (idOk && t.sizeAtOpen >= q.minSize && this.sameStart(t, q.fingerprint, q.fingerprintBytes)) return t;
-      await closeQuietly(t.fd);
-    }
-    return null;
+  private findRotated(q: RotatedQuery): Promise<Tail | null> {
+    return findRotated(this.dir, this.base, q, (file) => this.openTail(file));
   }
 
   // ---- polling ----
