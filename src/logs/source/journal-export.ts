@@ -170,11 +170,18 @@ export class JournalExportReader {
       this.fieldCount = 0;
       return;
     }
-    this.fieldCount++;
-    // field names are at most 64 bytes and hold no `=`: a line without one in reach names a binary field
+    // Field names are 1–64 of A–Z, 0–9 and `_`: a line without `=` in reach names a binary field. A
+    // line that is neither is skipped, so that a stream that lost step finds its feet at the next field.
     const reach = Math.min(end, start + MAX_NAME_BYTES + 1);
     let eq = start;
-    while (eq < reach && buf[eq] !== EQ) eq++;
+    let nameOk = true;
+    for (; eq < reach; eq++) {
+      const c = buf[eq]!;
+      if (c === EQ) break;
+      if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f)) nameOk = false;
+    }
+    if (!nameOk || eq === start) return;
+    this.fieldCount++;
     if (eq === reach) {
       if (end - start > MAX_NAME_BYTES) return;
       // a binary field: its name, then the length and the value

@@ -66,6 +66,21 @@ test('the fixture journal: every record, in order, with its cursor', () => {
   assert.is(got[1]!.line, '2026-11-23T03:11:31.000Z vm postfix/strict/smtpd[18572]: SSL_accept error from localhost[127.0.0.1]: -1');
 });
 
+test('a stream that lost step (a binary value longer than its length says) costs that entry only', () => {
+  const good = (cursor: string): Buffer => exportEntry({ __CURSOR: cursor, SYSLOG_IDENTIFIER: 'p', _HOSTNAME: 'h', __REALTIME_TIMESTAMP: '0', MESSAGE: `m ${cursor}` });
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(3n);
+  // MESSAGE says 3 bytes and holds 5, then a field with a lower-case name
+  const broken = Buffer.concat([Buffer.from('__CURSOR=b\nSYSLOG_IDENTIFIER=p\nMESSAGE\n'), length, Buffer.from('hello\nbad name=x\n_HOSTNAME=h\n\n')]);
+  const stream = Buffer.concat([good('a'), broken, good('c')]);
+  for (const cuts of [[], Array.from({ length: stream.length }, (_, i) => i)]) {
+    const got = readAll(stream, cuts);
+    assert.equal(got[0], { cursor: 'a', line: '1970-01-01T00:00:00.000Z h p: m a' });
+    assert.equal(got.at(-1), { cursor: 'c', line: '1970-01-01T00:00:00.000Z h p: m c' });
+    assert.is(got.length, 3);
+  }
+});
+
 test('values longer than the limit are cut there and counted; unwanted ones are passed over', () => {
   const long = 'x'.repeat(5000);
   const entries: Record<string, string | number[]>[] = [
