@@ -41,12 +41,16 @@ function hourKey(year: number, month: number, day: number, hour: number, minute:
   return ((year * 12 + month) * 32 + day) * 24 + hour;
 }
 
+/** The time `minute:second` into the hour that starts at `start`, computed in full when `start` is NaN. */
+function inHour(start: number, year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  if (Number.isNaN(start)) return new Date(year, month, day, hour, minute, second).getTime();
+  return start + minute * 60_000 + second * 1000;
+}
+
 /** `new Date(year, month, day, hour, minute, second).getTime()`, month 0–11. */
 export function localTime(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
   const key = hourKey(year, month, day, hour, minute, second);
-  const start = key < 0 ? Number.NaN : hourStart(key, year, month, day, hour);
-  if (Number.isNaN(start)) return new Date(year, month, day, hour, minute, second).getTime();
-  return start + minute * 60_000 + second * 1000;
+  return inHour(key < 0 ? Number.NaN : hourStart(key, year, month, day, hour), year, month, day, hour, minute, second);
 }
 
 /** The hour of the previous call of localTimeNear. */
@@ -56,11 +60,10 @@ let lastHourStart = 0;
 /** localTime, with the hour of the previous call kept at hand: for lines that come in time order. */
 export function localTimeNear(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
   const key = hourKey(year, month, day, hour, minute, second);
-  if (key < 0) return new Date(year, month, day, hour, minute, second).getTime();
+  if (key < 0) return inHour(Number.NaN, year, month, day, hour, minute, second);
   if (key !== lastHourKey) {
     lastHourStart = hourStart(key, year, month, day, hour);
     lastHourKey = key;
   }
-  if (Number.isNaN(lastHourStart)) return new Date(year, month, day, hour, minute, second).getTime();
-  return lastHourStart + minute * 60_000 + second * 1000;
+  return inHour(lastHourStart, year, month, day, hour, minute, second);
 }

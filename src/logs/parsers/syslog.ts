@@ -18,10 +18,16 @@ const SYSLOG =
 const DAY_MS = 86_400_000;
 
 /**
- * Parses the header of one line. RFC 3164 timestamps carry no year or zone: they are read as local
- * time in the year of `now`, or the year before when that would put them more than a day in the future
- * (a December line read in January).
+ * An RFC 3164 time, which has no year or zone: local time in the year of `now`, or the year before
+ * when that would put it more than a day in the future (a December line read in January).
  */
+function yearlessTime(now: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const year = localYear(now);
+  const time = localTimeNear(year, month, day, hour, minute, second);
+  return time > now + DAY_MS ? localTime(year - 1, month, day, hour, minute, second) : time;
+}
+
+/** Parses the header of one line; RFC 3164 times are read as yearlessTime says. */
 export function parseSyslogLine(raw: string, now: number): LogLine | null {
   const m = SYSLOG.exec(raw);
   if (!m) return null;
@@ -29,13 +35,7 @@ export function parseSyslogLine(raw: string, now: number): LogLine | null {
   if (m[1] !== undefined) {
     const month = MONTHS[m[1]];
     if (month === undefined) return null;
-    const year = localYear(now);
-    const day = Number(m[2]);
-    const hour = Number(m[3]);
-    const minute = Number(m[4]);
-    const second = Number(m[5]);
-    time = localTime(year, month, day, hour, minute, second);
-    if (time > now + DAY_MS) time = localTime(year - 1, month, day, hour, minute, second);
+    time = yearlessTime(now, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
   } else {
     time = Date.parse(m[6]!);
   }
@@ -236,13 +236,7 @@ export function scanSyslogHeader(buf: Uint8Array, start: number, end: number, no
   if (h1 > 9 || h2 > 9 || m1 > 9 || m2 > 9 || s1 > 9 || s2 > 9 || buf[i + 3] !== COLON || buf[i + 6] !== COLON) return false;
   i += 9;
   if (i >= end || buf[i] !== SP) return false;
-  const year = localYear(now);
-  const hour = h1 * 10 + h2;
-  const minute = m1 * 10 + m2;
-  const second = s1 * 10 + s2;
-  let time = localTimeNear(year, month, day, hour, minute, second);
-  if (time > now + DAY_MS) time = localTime(year - 1, month, day, hour, minute, second);
-  return scanTag(buf, i + 1, end, time, out);
+  return scanTag(buf, i + 1, end, yearlessTime(now, month, day, h1 * 10 + h2, m1 * 10 + m2, s1 * 10 + s2), out);
 }
 
 /** The rest of the header after the timestamp and its space: `host program[pid]: `. */
