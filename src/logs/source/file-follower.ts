@@ -27,6 +27,7 @@ import { errorMessage } from '../../errors.js';
 import { silentLogger, type Logger } from '../../logger.js';
 import { closeQuietly, fstatBig, readAt, statBig } from './fs-async.js';
 import { FINGERPRINT_BYTES, fingerprintOf, noFilePosition, parsePosition, type FilePosition } from './file-position.js';
+import { deliverChunk, deliverLast } from './deliver.js';
 import { DEFAULT_MAX_LINE_BYTES, LineBatch } from './line-splitter.js';
 import { findRotated, openTail, sameStart, type RotatedQuery, type Tail } from './tail-file.js';
 import type { LineSource, RotationKind, SourceHandlers, SourceStatus } from './types.js';
@@ -53,8 +54,6 @@ export const DEFAULT_POLL_MS = 250;
 export const DEFAULT_ROTATE_GRACE_MS = 1000;
 export const DEFAULT_READ_CHUNK_BYTES = 1024 * 1024;
 
-const EMPTY = Buffer.alloc(0);
-
 export function createFileFollower(opts: FileFollowerOptions): LineSource {
   return new FileFollower(opts);
 }
@@ -73,7 +72,7 @@ class FileFollower implements LineSource {
   private readonly chunkBytes: number;
   private buffers: [Buffer, Buffer] | null = null;
   /** Reused for every chunk when the consumer takes byte ranges. */
-  private batch: LineBatch | null = null;
+  private readonly batch = new LineBatch();
   private readonly saved: FilePosition | null;
 
   private tail: Tail | null = null;
@@ -445,25 +444,12 @@ class FileFollower implements LineSource {
 
   private deliver(t: Tail, chunk: Buffer): void {
     t.readOffset += chunk.length;
-    if (this.handlers.lineRanges) {
-      const batch = (this.batch ??= new LineBatch());
-      t.splitter.pushRanges(chunk, batch);
-      if (batch.count > 0) this.handlers.lineRanges(batch);
-      batch.clear(EMPTY);
-    } else {
-      const lines = t.splitter.push(chunk);
-      if (lines.length > 0) this.handlers.lines(lines);
-    }
-    const over = t.splitter.takeOversized();
-    if (over > 0) this.handlers.oversized(over);
+    deliverChunk(t.splitter, chunk, this.batch, this.handlers);
   }
 
   /** Delivers the unterminated last line of a file that is being left. */
   private flush(t: Tail): void {
-    const last = t.splitter.flush();
-    if (last !== null) this.handlers.lines([last]);
-    const over = t.splitter.takeOversized();
-    if (over > 0) this.handlers.oversized(over);
+    deliverLast(t.splitter, this.handlers);
   }
 
   /** Closes a detached file once it has been quiet long enough and something replaced it (or it was deleted). */

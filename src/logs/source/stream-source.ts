@@ -1,5 +1,6 @@
 /** Lines from a readable stream (stdin: `docker logs -f … | smtp-tls-exporter --log -`). No position is kept. */
 import type { Readable } from 'node:stream';
+import { deliverChunk, deliverLast } from './deliver.js';
 import { LineBatch, LineSplitter, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
 import type { LineSource, SourceHandlers } from './types.js';
 
@@ -12,32 +13,15 @@ export interface StreamSourceOptions {
   onEnd?: () => void;
 }
 
-const EMPTY = Buffer.alloc(0);
-
 export function createStreamSource(options: StreamSourceOptions): LineSource {
   const { stream, handlers } = options;
   const splitter = new LineSplitter(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   let open = false;
   let ended: Promise<void> | null = null;
 
-  const deliver = (lines: string[]): void => {
-    const oversized = splitter.takeOversized();
-    if (lines.length > 0) handlers.lines(lines);
-    if (oversized > 0) handlers.oversized(oversized);
-  };
   const batch = new LineBatch();
   const onData = (chunk: Buffer | string): void => {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    if (!handlers.lineRanges) {
-      deliver(splitter.push(bytes));
-      return;
-    }
-    // as byte ranges, so that lines no parser wants are never decoded
-    splitter.pushRanges(bytes, batch);
-    const oversized = splitter.takeOversized();
-    if (batch.count > 0) handlers.lineRanges(batch);
-    batch.clear(EMPTY);
-    if (oversized > 0) handlers.oversized(oversized);
+    deliverChunk(splitter, typeof chunk === 'string' ? Buffer.from(chunk) : chunk, batch, handlers);
   };
 
   return {
@@ -48,8 +32,7 @@ export function createStreamSource(options: StreamSourceOptions): LineSource {
         const finish = (): void => {
           if (!open) return resolve();
           open = false;
-          const last = splitter.flush();
-          deliver(last === null ? [] : [last]);
+          deliverLast(splitter, handlers);
           options.onEnd?.();
           resolve();
         };
