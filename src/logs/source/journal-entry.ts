@@ -7,20 +7,11 @@ export interface JournalRecord {
 }
 
 /** The fields of a record that the line is made of (the others are not read). */
-export interface JournalFields {
-  __CURSOR?: string;
-  __REALTIME_TIMESTAMP?: string;
-  MESSAGE?: string;
-  SYSLOG_IDENTIFIER?: string;
-  _COMM?: string;
-  SYSLOG_PID?: string;
-  _PID?: string;
-  _HOSTNAME?: string;
-}
-
-export const JOURNAL_FIELDS: readonly (keyof JournalFields)[] = [
+export const JOURNAL_FIELDS = [
   '__CURSOR', '__REALTIME_TIMESTAMP', 'MESSAGE', 'SYSLOG_IDENTIFIER', '_COMM', 'SYSLOG_PID', '_PID', '_HOSTNAME',
-];
+] as const;
+
+export type JournalFields = { [F in (typeof JOURNAL_FIELDS)[number]]?: string };
 
 /** The record of these fields; null without a cursor (not a journal entry). */
 export function journalRecord(f: JournalFields): JournalRecord | null {

@@ -39,16 +39,11 @@ function wantedName(buf: Buffer, start: number, end: number): string {
 type FastBuffer = Buffer & { utf8Slice(start: number, end: number): string };
 
 /** Every field present from the start, so that all records share one object shape. */
-const emptyFields = (): JournalFields => ({
-  __CURSOR: undefined,
-  __REALTIME_TIMESTAMP: undefined,
-  MESSAGE: undefined,
-  SYSLOG_IDENTIFIER: undefined,
-  _COMM: undefined,
-  SYSLOG_PID: undefined,
-  _PID: undefined,
-  _HOSTNAME: undefined,
-});
+const NO_FIELDS: JournalFields = Object.fromEntries(JOURNAL_FIELDS.map((f) => [f, undefined]));
+const emptyFields = (): JournalFields => ({ ...NO_FIELDS });
+
+/** The pieces a value came in, as one buffer. */
+const joined = (parts: Buffer[], bytes?: number): Buffer => (parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes));
 
 export class JournalExportReader {
   private state = State.Line;
@@ -89,7 +84,7 @@ export class JournalExportReader {
           } else {
             this.addLine(chunk, p, nl);
             p = nl + 1;
-            const text = this.line.length === 1 ? this.line[0]! : Buffer.concat(this.line);
+            const text = joined(this.line);
             const cut = this.lineCut;
             this.line = [];
             this.lineBytes = 0;
@@ -122,7 +117,7 @@ export class JournalExportReader {
           // the value's closing newline; anything else means the stream lost step, so read on from here as a line
           if (chunk[p] === NL) p++;
           if (this.binaryName !== '') {
-            const value = this.data.length === 1 ? this.data[0]! : Buffer.concat(this.data, this.dataBytes);
+            const value = joined(this.data, this.dataBytes);
             this.setField(this.binaryName, (value as FastBuffer).utf8Slice(0, value.length), this.dataCut);
           }
           this.data = [];
