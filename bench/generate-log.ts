@@ -262,7 +262,6 @@ export class LogGenerator {
   private nextPid = 10_000;
   private tsSecond = -1;
   private tsText = '';
-  private isoSecond = -1;
   private isoText = '';
   private readonly iso: boolean;
   private readonly qmgrPid: number;
@@ -334,7 +333,8 @@ export class LogGenerator {
     return this.nextPid;
   }
 
-  private timestamp(): string {
+  /** Log time of the line being produced; the texts of its second are made once per second. */
+  private lineTimeMs(): number {
     const ms = this.startMs + this.produced * this.stepMs;
     const sec = Math.floor(ms / 1000);
     if (sec !== this.tsSecond) {
@@ -343,19 +343,21 @@ export class LogGenerator {
       const day = d.getUTCDate();
       const p2 = (x: number): string => (x < 10 ? `0${x}` : String(x));
       this.tsText = `${MONTHS[d.getUTCMonth()]} ${day < 10 ? ` ${day}` : day} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`;
+      this.isoText = d.toISOString().slice(0, 19);
     }
+    return ms;
+  }
+
+  /** The time as RFC 3164 writes it (`Mar  3 00:00:00`), also inside Postfix's own messages. */
+  private timestamp(): string {
+    this.lineTimeMs();
     return this.tsText;
   }
 
   /** The header's time as rsyslog's RSYSLOG_FileFormat writes it, with microseconds. */
   private isoTimestamp(): string {
-    const ms = this.startMs + this.produced * this.stepMs;
-    const sec = Math.floor(ms / 1000);
-    if (sec !== this.isoSecond) {
-      this.isoSecond = sec;
-      this.isoText = new Date(sec * 1000).toISOString().slice(0, 19);
-    }
-    const micros = String(Math.floor((ms - sec * 1000) * 1000)).padStart(6, '0');
+    const ms = this.lineTimeMs();
+    const micros = String(Math.floor((ms - this.tsSecond * 1000) * 1000)).padStart(6, '0');
     return `${this.isoText}.${micros}+00:00`;
   }
 
