@@ -6,12 +6,14 @@ type PeerLabel = 'direction' | 'peer' | 'reason';
 
 interface PeerSample {
   value: number;
-  labels: Record<PeerLabel, string>;
-  // The same object as `labels`. prom-client's registry leaves out of `labels` what `sharedLabels`
-  // holds, and formats `sharedLabels` once per object, keeping the text (in a WeakMap): the label
+  /** Empty: prom-client formats the labels of every sample field by field, at every scrape. */
+  labels: Record<never, string>;
+  // prom-client formats `sharedLabels` once per object and keeps the text (in a WeakMap): the label
   // values of a peer are escaped once for as long as it stays in the top, not at every scrape.
   sharedLabels: Record<PeerLabel, string>;
 }
+
+const NO_LABELS: Record<never, string> = Object.freeze({});
 
 /**
  * A gauge whose samples are the top-K's current top, not values given to `set()`. The samples are
@@ -21,7 +23,7 @@ interface PeerSample {
 export class PeerFailuresGauge extends Gauge<PeerLabel> {
   private top: readonly PeerCount[] | null = null;
   private samples: PeerSample[] = [];
-  private labelsByKey = new Map<string, PeerSample['labels']>();
+  private labelsByKey = new Map<string, PeerSample['sharedLabels']>();
 
   constructor(
     registry: Registry,
@@ -52,12 +54,12 @@ export class PeerFailuresGauge extends Gauge<PeerLabel> {
 
   /** Peers that stay in the top keep their label object, and with it their formatted label text. */
   private samplesOf(top: readonly PeerCount[]): PeerSample[] {
-    const kept = new Map<string, PeerSample['labels']>();
+    const kept = new Map<string, PeerSample['sharedLabels']>();
     const samples = top.map((p) => {
       const key = `${p.direction}\u0000${p.peer}\u0000${p.reason}`;
       const labels = this.labelsByKey.get(key) ?? { direction: p.direction, peer: p.peer, reason: p.reason };
       kept.set(key, labels);
-      return { value: p.count, labels, sharedLabels: labels };
+      return { value: p.count, labels: NO_LABELS, sharedLabels: labels };
     });
     this.labelsByKey = kept;
     return samples;
